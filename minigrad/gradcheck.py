@@ -1,0 +1,55 @@
+"""gradcheck: compare backward()'s gradients with central differences."""
+
+import math
+from dataclasses import dataclass
+
+from minigrad.scalar import Value
+
+__all__ = ["gradcheck", "GradcheckResult"]
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    analytic: list  # d f / d input_i from backward()
+    numeric: list  # (f(x + h) - f(x - h)) / 2h
+    worst_index: int  # the input whose two gradients differ most (relative to tolerance)
+    worst_error: float  # |analytic - numeric| at worst_index
+    passed: bool
+
+    def __bool__(self):
+        return self.passed
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5):
+    """Check f's backward against central differences at `inputs` (a list of numbers).
+
+    f takes one Value per input and returns a Value. An input passes when
+    |analytic - numeric| <= atol + rtol * |numeric|. The step's truncation error is about
+    eps**2 * f''' and its rounding error about 1e-16 * |f| / eps, so the defaults suit
+    functions whose values and third derivatives are of order 1.
+    """
+    values = [Value(x) for x in inputs]
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    out.backward()
+    analytic = [v.grad for v in values]
+    numeric = []
+    for i in range(len(inputs)):
+        shifted_up = list(inputs)
+        shifted_down = list(inputs)
+        shifted_up[i] = inputs[i] + eps
+        shifted_down[i] = inputs[i] - eps
+        up = f(*(Value(x) for x in shifted_up)).data
+        down = f(*(Value(x) for x in shifted_down)).data
+        numeric.append((up - down) / (2 * eps))
+    worst_index, worst_error, worst_ratio, passed = -1, 0.0, -1.0, True
+    for i, (a, n) in enumerate(zip(analytic, numeric)):
+        error = abs(a - n) if math.isfinite(a) and math.isfinite(n) else math.inf
+        allowed = atol + rtol * abs(n)
+        ratio = error / allowed
+        if ratio > worst_ratio:
+            worst_index, worst_error, worst_ratio = i, error, ratio
+        if not error <= allowed:
+            passed = False
+    return GradcheckResult(analytic, numeric, worst_index, worst_error, passed)

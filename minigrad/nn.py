@@ -1,0 +1,153 @@
+"""Neuron, Layer and MLP, built only from Value.
+
+Parameters are drawn from Python's `random` module in one documented order, layer by layer,
+neuron by neuron, input by input (each neuron's weights, then its bias, which is 0), so the
+same seed gives the same network on every machine. `parameters()` lists them in that order.
+"""
+
+import math
+import random
+
+from minigrad.scalar import Value
+
+__all__ = ["Neuron", "Layer", "MLP"]
+
+
+def _check_size(what, n):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+
+
+def _check_init_range(init_range):
+    if (
+        isinstance(init_range, bool)
+        or not isinstance(init_range, (int, float))
+        or not math.isfinite(init_range)
+        or init_range <= 0
+    ):
+        raise ValueError(f"init_range must be a finite number > 0, got {init_range!r}")
+
+
+class Neuron:
+    """tanh(bias + sum(w_i * x_i)), weights uniform(-init_range, init_range), bias 0."""
+
+    def __init__(self, n_in, init_range=1.0):
+        _check_size("Neuron n_in", n_in)
+        _check_init_range(init_range)
+        self.w = [Value(random.uniform(-init_range, init_range)) for _ in range(n_in)]
+        self.b = Value(0.0)
+
+    def __call__(self, xs):
+        if len(xs) != len(self.w):
+            raise ValueError(f"Neuron takes {len(self.w)} inputs, got {len(xs)}")
+        return Value.dot(self.w, xs, self.b).tanh()
+
+    def parameters(self):
+        """The weights in input order, then the bias."""
+        return [*self.w, self.b]
+
+    def __repr__(self):
+        return f"Neuron({len(self.w)})"
+
+
+class Layer:
+    """n_out neurons that each see the same n_in inputs; calling it returns their outputs."""
+
+    def __init__(self, n_in, n_out, init_range=1.0):
+        _check_size("Layer n_out", n_out)
+        self.neurons = [Neuron(n_in, init_range) for _ in range(n_out)]
+
+    def __call__(self, xs):
+        return [neuron(xs) for neuron in self.neurons]
+
+    def parameters(self):
+        """Each neuron's parameters, neuron by neuron."""
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def __repr__(self):
+        return f"Layer({len(self.neurons[0].w)}, {len(self.neurons)})"
+
+
+class MLP:
+    """Layers of tanh neurons: MLP(5, [4, 5]) is 5 inputs, 4 hidden, 5 outputs.
+
+    Calling it returns the list of outputs, or a single Value when the last layer has one.
+    """
+
+    def __init__(self, n_in, layer_sizes, init_range=1.0):
+        _check_size("MLP n_in", n_in)
+        if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
+            raise ValueError(f"layer_sizes must be a list of sizes, got {layer_sizes!r}")
+        layer_sizes = list(layer_sizes)
+        if not layer_sizes:
+            raise ValueError("layer_sizes must list at least one layer, got []")
+        for size in layer_sizes:
+            _check_size(f"each of layer_sizes {layer_sizes}", size)
+        _check_init_range(init_range)
+        sizes = [n_in, *layer_sizes]
+        self.n_in = n_in
+        self.layer_sizes = layer_sizes
+        self.layers = [Layer(sizes[i], sizes[i + 1], init_range) for i in range(len(layer_sizes))]
+
+    def __call__(self, xs):
+        for layer in self.layers:
+            xs = layer(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def parameters(self):
+        """Each layer's parameters, layer by layer."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """The parameters as plain floats: JSON-able, and exact through json.dumps/loads."""
+        return {
+            "n_in": self.n_in,
+            "layer_sizes": list(self.layer_sizes),
+            "layers": [
+                {
+                    "weights": [[w.data for w in n.w] for n in layer.neurons],
+                    "biases": [n.b.data for n in layer.neurons],
+                }
+                for layer in self.layers
+            ],
+        }
+
+    def load_state_dict(self, state):
+        """Copy the parameters of a state_dict() into this network; its shape must match."""
+        shape = (self.n_in, self.layer_sizes)
+        try:
+            theirs = (state["n_in"], list(state["layer_sizes"]))
+            layers = state["layers"]
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"not an MLP state: missing or malformed {err}") from None
+        if theirs != shape or len(layers) != len(self.layers):
+            raise ValueError(f"state is for MLP{theirs}, this network is MLP{shape}")
+        updates = []
+        for i, (layer, saved) in enumerate(zip(self.layers, layers)):
+            weights, biases = saved.get("weights"), saved.get("biases")
+            n_in = len(layer.neurons[0].w)
+            if (
+                not isinstance(weights, list)
+                or not isinstance(biases, list)
+                or len(weights) != len(layer.neurons)
+                or len(biases) != len(layer.neurons)
+                or any(not isinstance(row, list) or len(row) != n_in for row in weights)
+            ):
+                raise ValueError(
+                    f"state layer {i} must hold {len(layer.neurons)} neurons of {n_in} weights"
+                    " and a bias each"
+                )
+            for neuron, row, bias in zip(layer.neurons, weights, biases):
+                for param, number in zip(neuron.parameters(), [*row, bias]):
+                    if isinstance(number, bool) or not isinstance(number, (int, float)):
+                        raise ValueError(f"state layer {i} holds a non-number {number!r}")
+                    updates.append((param, float(number)))
+        for param, number in updates:  # only once every value is checked: all or nothing
+            param.data = number
+
+    def __repr__(self):
+        return f"MLP({self.n_in}, {self.layer_sizes})"
