@@ -46,8 +46,14 @@ def _version(package):
         return None
 
 
-def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, command=None):
-    """A manifest dict; `inputs` and `outputs` are paths, hashed here."""
+def build_manifest(
+    name, seed, config, inputs, outputs, metrics, duration_s, command=None, tools=None
+):
+    """A manifest dict; `inputs` and `outputs` are paths, hashed here.
+
+    `tools` adds versions of programs the stage used (e.g. {"dot": "2.43.0"}) to the
+    environment's package versions.
+    """
     commit, dirty = _git_state()
     return {
         "name": name,
@@ -59,7 +65,7 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, com
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "packages": {p: _version(p) for p in PACKAGES},
+            "packages": {**{p: _version(p) for p in PACKAGES}, **(tools or {})},
         },
         "seed": seed,
         "config": config,
