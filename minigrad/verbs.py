@@ -1,0 +1,32 @@
+"""The verb table (data/verbs.yaml): each verb's five tenses in English and Spanish."""
+
+import yaml
+
+from minigrad.errors import DataFileError
+from minigrad.params import N_TENSES
+
+__all__ = ["load_verb_table"]
+
+
+def load_verb_table(path):
+    """{"tenses": [...5 names], "verbs": {verb: {"english": [...5], "spanish": [...5]}}}."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            table = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
+    except yaml.YAMLError as err:
+        raise DataFileError(f"verb table {path} is not valid YAML: {err}".splitlines()[0]) from None
+    if (
+        not isinstance(table, dict)
+        or not isinstance(table.get("tenses"), list)
+        or len(table["tenses"]) != N_TENSES
+        or not isinstance(table.get("verbs"), dict)
+    ):
+        raise DataFileError(f"verb table {path} needs `tenses` (5 names) and `verbs`")
+    for verb, forms in table["verbs"].items():
+        for language in ("english", "spanish"):
+            words = forms.get(language) if isinstance(forms, dict) else None
+            if not isinstance(words, list) or len(words) != N_TENSES:
+                raise DataFileError(f"verb table {path}: `{verb}.{language}` must list 5 forms")
+    return table

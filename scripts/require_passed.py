@@ -1,0 +1,35 @@
+"""Exit 1 when the last run did not pass verification (metrics/verify.json `passed`).
+
+    python scripts/require_passed.py metrics/verify.json
+
+The verify stage exits 0 even on a failed check, so that DVC keeps the run; this is how
+`make repro` (and CI) still see the failure.
+"""
+
+import argparse
+
+from minigrad.errors import DataFileError
+from minigrad.files import read_json
+from minigrad.jsonlog import get_logger
+from minigrad.stage import run_stage
+
+log = get_logger("require_passed")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("verify", nargs="?", default="metrics/verify.json")
+    args = parser.parse_args(argv)
+    result = read_json(args.verify, "verification result")
+    if not isinstance(result, dict) or "passed" not in result:
+        raise DataFileError(f"verification result {args.verify} has no `passed`: run `dvc repro`")
+    if result["passed"] is not True:
+        raise DataFileError(
+            f"the run did not pass verification ({args.verify}: {result}); see"
+            " experiments/07-train-tense-logits/README.md for what to change"
+        )
+    log.info("the run passed verification", extra={"fields": result})
+
+
+if __name__ == "__main__":
+    run_stage(main, "require_passed")

@@ -1,0 +1,78 @@
+"""Stage predict: run the trained network on the five tenses.
+
+    python stages/predict.py data/tense_identity.json \
+        experiments/07-train-tense-logits/model.json \
+        experiments/07-train-tense-logits/predictions.json metrics/confusion.json
+
+predictions.json holds, per tense, the input, the 5 outputs, the predicted tense (argmax)
+and whether it is right; confusion.json the actual/predicted pairs that DVC plots.
+"""
+
+import argparse
+
+from minigrad import MLP
+from minigrad.errors import DataFileError
+from minigrad.files import read_json, write_json
+from minigrad.jsonlog import get_logger
+from minigrad.stage import run_stage
+
+log = get_logger("predict")
+
+
+def load_model(path):
+    state = read_json(path, "model")
+    try:
+        model = MLP(state["n_in"], state["layer_sizes"])
+        model.load_state_dict(state)
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataFileError(f"model {path} is not a saved MLP ({err}): run `dvc repro`") from None
+    return model
+
+
+def argmax(numbers):
+    """The index of the largest number; the first one on a tie."""
+    best = 0
+    for i, number in enumerate(numbers):
+        if number > numbers[best]:
+            best = i
+    return best
+
+
+def predict(model, dataset):
+    tenses = dataset["tenses"]
+    predictions = []
+    for i, example in enumerate(dataset["examples"]):
+        output = [o.data for o in model(example["input"])]
+        predicted = tenses[argmax(output)]
+        predictions.append({
+            "tense": example["tense"],
+            "english": example["english"],
+            "spanish": example["spanish"],
+            "input": example["input"],
+            "output": output,
+            "predicted": predicted,
+            "correct": predicted == tenses[i],
+        })
+    return predictions
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("dataset", "model", "predictions", "confusion"):
+        parser.add_argument(name)
+    args = parser.parse_args(argv)
+
+    dataset = read_json(args.dataset, "dataset")
+    model = load_model(args.model)
+    try:
+        predictions = predict(model, dataset)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        raise DataFileError(f"dataset {args.dataset} is malformed ({err!r}): run `dvc repro`") from None
+    write_json(args.predictions, {"predictions": predictions})
+    write_json(args.confusion, [{"actual": p["tense"], "predicted": p["predicted"]} for p in predictions])
+    correct = sum(p["correct"] for p in predictions)
+    log.info("predicted", extra={"fields": {"correct": correct, "total": len(predictions)}})
+
+
+if __name__ == "__main__":
+    run_stage(main, "predict")

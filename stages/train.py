@@ -1,0 +1,137 @@
+"""Stage train: fit MLP(5, layer_sizes) to the tense identity with plain SGD.
+
+    python stages/train.py data/tense_identity.json \
+        experiments/07-train-tense-logits/model.json metrics/train.json metrics/loss.csv \
+        experiments/07-train-tense-logits/loss.png experiments/07-train-tense-logits/manifest.json
+
+This is the lab's train.py. It reads top to bottom: configuration, data, model, loop, save.
+"""
+
+import argparse
+import math
+import time
+
+from minigrad import MLP, Value, paused_collector, seed_everything
+from minigrad.errors import DataFileError, DivergenceError
+from minigrad.files import atomic_path, read_json, write_json, write_text
+from minigrad.jsonlog import get_logger
+from minigrad.params import N_TENSES, load_params
+from minigrad.stage import run_stage
+
+log = get_logger("train")
+
+
+def load_dataset(path):
+    """The inputs and the flat list of targets (5 examples x 5 outputs) of build_dataset."""
+    dataset = read_json(path, "dataset")
+    try:
+        examples = dataset["examples"]
+        inputs = [[float(v) for v in ex["input"]] for ex in examples]
+        targets = [float(v) for ex in examples for v in ex["target"]]
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataFileError(f"dataset {path} is malformed ({err!r}): run `dvc repro`") from None
+    if len(inputs) != N_TENSES or any(len(x) != N_TENSES for x in inputs) or len(targets) != 25:
+        raise DataFileError(f"dataset {path} must hold 5 examples of 5 inputs and 5 targets")
+    return inputs, targets
+
+
+def train(model, inputs, targets, lr, epochs):
+    """SGD on the sum of squared errors over every output; returns each epoch's loss.
+
+    Raises DivergenceError at the first epoch whose loss is not finite.
+    """
+    params = model.parameters()
+    losses = []
+    with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
+        for epoch in range(1, epochs + 1):
+            outputs = [o for x in inputs for o in model(x)]
+            loss = Value.squared_error(outputs, targets)
+            if not math.isfinite(loss.data):
+                raise DivergenceError(
+                    f"training diverged: loss is {loss.data} at epoch {epoch} with"
+                    f" train.lr = {lr:g}; lower train.lr (e.g. {lr / 10:g}) in params.yaml"
+                )
+            for p in params:
+                p.grad = 0.0
+            loss.backward()
+            for p in params:
+                p.data -= lr * p.grad
+            losses.append(loss.data)
+            log.info("epoch", extra={"fields": {"epoch": epoch, "loss": loss.data}})
+    if not all(math.isfinite(p.data) for p in params):
+        raise DivergenceError(
+            f"training diverged: a parameter is not finite after epoch {epochs} with"
+            f" train.lr = {lr:g}; lower train.lr in params.yaml"
+        )
+    return losses
+
+
+def loss_csv(losses):
+    return "epoch,loss\n" + "".join(f"{i},{loss!r}\n" for i, loss in enumerate(losses, 1))
+
+
+def draw_loss_curve(losses, path):
+    import matplotlib  # only this function draws, so only it pays for matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    ax.plot(range(1, len(losses) + 1), losses, color="tab:blue")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (sum of squared errors, log scale)")
+    ax.set_title(f"Training loss: final {losses[-1]:.4f} after {len(losses)} epochs")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("dataset", "model", "metrics", "loss_csv", "loss_png", "manifest"):
+        parser.add_argument(name)
+    args = parser.parse_args(argv)
+
+    # configuration
+    params = load_params(sections=("seed", "data", "model", "train"))
+    seed, lr, epochs = params["seed"], params["train"]["lr"], params["train"]["epochs"]
+    layer_sizes, init_range = params["model"]["layer_sizes"], params["model"]["init_range"]
+    # data
+    inputs, targets = load_dataset(args.dataset)
+    # model
+    seed_everything(seed)
+    model = MLP(N_TENSES, layer_sizes, init_range)
+    n_params = len(model.parameters())
+    log.info("training", extra={"fields": {"model": repr(model), "n_params": n_params, "lr": lr}})
+    # loop
+    started = time.perf_counter()
+    losses = train(model, inputs, targets, lr, epochs)
+    train_seconds = time.perf_counter() - started
+    # save
+    metrics = {
+        "final_loss": losses[-1],
+        "epochs": epochs,
+        "train_seconds": round(train_seconds, 4),
+        "n_params": n_params,
+    }
+    write_json(args.model, model.state_dict())
+    write_text(args.loss_csv, loss_csv(losses))
+    draw_loss_curve(losses, args.loss_png)
+    write_json(args.metrics, metrics)
+
+    from minigrad.manifest import build_manifest, write_manifest
+
+    config = {"lr": lr, "epochs": epochs, "layer_sizes": layer_sizes, "seed": seed,
+              "init_range": init_range, "verb": params["data"]["verb"]}
+    outputs = [args.model, args.metrics, args.loss_csv, args.loss_png]
+    manifest = build_manifest("07-train-tense-logits", seed, config, [args.dataset], outputs,
+                              metrics, time.perf_counter() - started)
+    write_manifest(args.manifest, manifest)
+    log.info("trained", extra={"fields": metrics})
+
+
+if __name__ == "__main__":
+    run_stage(main, "train")

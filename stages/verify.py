@@ -1,0 +1,152 @@
+"""Stage verify: did the run meet the lab's bar, and what would improve it?
+
+    python stages/verify.py metrics/train.json metrics/loss.csv \
+        experiments/07-train-tense-logits/predictions.json \
+        experiments/07-train-tense-logits/manifest.json \
+        metrics/verify.json experiments/07-train-tense-logits/README.md
+
+Passes when the final loss is below verify.max_loss and every tense is predicted right. A
+failed check is one line on stderr and in the report, but the stage still exits 0: DVC would
+delete a failing stage's outputs, and `dvc exp run` would drop the experiment, losing the
+very runs worth looking at. `make repro` fails when verify.json says passed is false.
+"""
+
+import argparse
+import csv
+
+from minigrad.errors import DataFileError
+from minigrad.files import read_json, write_json, write_text
+from minigrad.jsonlog import get_logger
+from minigrad.params import load_params
+from minigrad.stage import run_stage
+
+log = get_logger("verify")
+
+
+def read_losses(path):
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return [float(row["loss"]) for row in csv.DictReader(f)]
+    except FileNotFoundError:
+        raise DataFileError(f"loss history {path} is missing: run `dvc repro`") from None
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataFileError(f"loss history {path} is malformed ({err!r}): run `dvc repro`") from None
+
+
+def diagnose(losses, max_loss):
+    """What the loss curve says about the run, as advice a learner can act on."""
+    first, final, best = losses[0], losses[-1], min(losses)
+    tail = losses[-max(2, len(losses) // 10):]
+    if final >= first:
+        return ("The loss did not decrease. If the gradients are right (check them with"
+                " `minigrad.gradcheck`), the learning rate may be too small or too large.")
+    if final > 2 * best and final > max_loss:
+        return (f"The loss fell to {best:.4g}, then rose to {final:.4g}: the learning rate is"
+                " too high. Lower `train.lr`.")
+    if final >= max_loss:
+        if tail[-1] < 0.99 * tail[0]:
+            return ("The loss is still falling at the last epoch: train longer (raise"
+                    " `train.epochs`) or raise `train.lr` a little.")
+        return ("The loss has flattened above the bar: try more hidden units"
+                " (`model.layer_sizes`), another `seed`, or a larger `train.lr`.")
+    if tail[-1] < 0.9 * tail[0]:
+        return ("The loss is below the bar and still falling: more epochs would lower it"
+                " further, and a higher `train.lr` would get there sooner.")
+    return ("The loss is below the bar and has levelled off; to go further, compare"
+            " `train.lr` and `model.layer_sizes` in a sweep (`dvc exp run --queue -S ...`).")
+
+
+def check(final_loss, predictions, max_loss):
+    correct = sum(bool(p["correct"]) for p in predictions)
+    all_correct = correct == len(predictions)
+    failures = []
+    if not final_loss < max_loss:
+        failures.append(f"final loss {final_loss:.4g} is not below verify.max_loss {max_loss:g}")
+    if not all_correct:
+        wrong = [f"{p['tense']}->{p['predicted']}" for p in predictions if not p["correct"]]
+        failures.append(f"{correct}/{len(predictions)} tenses right (wrong: {', '.join(wrong)})")
+    metrics = {
+        "accuracy": correct / len(predictions),
+        "all_correct": all_correct,
+        "final_loss": final_loss,
+        "passed": not failures,
+    }
+    return metrics, failures
+
+
+def architecture(layer_sizes):
+    """[4, 5] -> '5-in, 4-hidden, 5-out'."""
+    hidden = "".join(f"{size}-hidden, " for size in layer_sizes[:-1])
+    return f"5-in, {hidden}{layer_sizes[-1]}-out"
+
+
+def report(metrics, failures, config, train_metrics, predictions, advice):
+    verdict = "PASSED" if metrics["passed"] else "FAILED: " + "; ".join(failures)
+    rows = "\n".join(
+        f"| {p['tense']} | {p['english']} | {p['spanish']} | {p['predicted']} |"
+        f" {'yes' if p['correct'] else 'no'} |"
+        for p in predictions
+    )
+    return f"""# 07 — train tense logits
+
+A {architecture(config['layer_sizes'])} tanh MLP learns the identity on the five one-hot tenses of the verb *{config['verb']}*: targets -1/+1,
+loss the sum of squared errors over 25 outputs, SGD with lr {config['lr']:g} for
+{config['epochs']} epochs, seed {config['seed']}, weights uniform(-{config['init_range']:g}, {config['init_range']:g}), biases 0.
+
+**Verdict: {verdict}**
+
+| | |
+|---|---|
+| final loss | {metrics['final_loss']:.6f} |
+| accuracy | {metrics['accuracy']:.0%} |
+| parameters | {train_metrics['n_params']} |
+| training time | {train_metrics['train_seconds']:.3f} s |
+
+| tense | English | Spanish | predicted | right |
+|---|---|---|---|---|
+{rows}
+
+![loss curve](loss.png)
+
+## What to improve
+
+{advice}
+
+## Where the lab's files are
+
+The lab's `model.py` is `minigrad/nn.py` (built on `minigrad/scalar.py`), its `train.py`
+is `stages/train.py`; `stages/predict.py` and `stages/verify.py` wrote predictions.json and
+this report. Reproduce with `dvc repro`; the run's details are in manifest.json.
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("train_metrics", "loss_csv", "predictions", "manifest", "verify", "report"):
+        parser.add_argument(name)
+    args = parser.parse_args(argv)
+
+    max_loss = load_params(sections=("verify",))["verify"]["max_loss"]
+    train_metrics = read_json(args.train_metrics, "training metrics")
+    predictions = read_json(args.predictions, "predictions")
+    config = read_json(args.manifest, "training manifest")
+    try:
+        predictions = predictions["predictions"]
+        config = config["config"]
+        final_loss = float(train_metrics["final_loss"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataFileError(f"verify's inputs are malformed ({err!r}): run `dvc repro`") from None
+    losses = read_losses(args.loss_csv)
+
+    metrics, failures = check(final_loss, predictions, max_loss)
+    advice = diagnose(losses, max_loss)
+    write_json(args.verify, metrics)
+    write_text(args.report, report(metrics, failures, config, train_metrics, predictions, advice))
+    if failures:
+        log.error("verification FAILED: " + "; ".join(failures) + ". " + advice)
+    else:
+        log.info("verification passed", extra={"fields": metrics})
+
+
+if __name__ == "__main__":
+    run_stage(main, "verify")
