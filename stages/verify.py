@@ -37,12 +37,12 @@ def diagnose(losses, max_loss):
     """What the loss curve says about the run, as advice a learner can act on."""
     first, final, best = losses[0], losses[-1], min(losses)
     tail = losses[-max(2, len(losses) // 10):]
+    if best < first and final > 2 * best and final > max_loss:
+        return (f"The loss fell to {best:.4g}, then rose to {final:.4g}: the learning rate is"
+                " too high. Lower `train.lr`.")
     if final >= first:
         return ("The loss did not decrease. If the gradients are right (check them with"
                 " `minigrad.gradcheck`), the learning rate may be too small or too large.")
-    if final > 2 * best and final > max_loss:
-        return (f"The loss fell to {best:.4g}, then rose to {final:.4g}: the learning rate is"
-                " too high. Lower `train.lr`.")
     if final >= max_loss:
         if tail[-1] < 0.99 * tail[0]:
             return ("The loss is still falling at the last epoch: train longer (raise"

@@ -1,0 +1,116 @@
+"""The pipeline end to end: the real `dvc repro` in a real git repository."""
+
+import csv
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import yaml
+
+from conftest import run
+from minigrad.manifest import validate_manifest
+
+TRAIN = "experiments/07-train-tense-logits"
+VIZ = "experiments/07-visualize-graph"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def ran_stages(output):
+    return re.findall(r"Running stage '(\w+)'", output)
+
+
+def set_param(project, section, key, value):
+    path = project / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    params[section][key] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def test_repro_meets_the_labs_stop_conditions(reproduced):
+    train = json.loads((reproduced / "metrics/train.json").read_text())
+    verify = json.loads((reproduced / "metrics/verify.json").read_text())
+    assert train["final_loss"] < 0.5 and train["epochs"] == 300 and train["n_params"] == 49
+    assert verify == {"accuracy": 1.0, "all_correct": True,
+                      "final_loss": train["final_loss"], "passed": True}
+
+    with open(reproduced / "metrics/loss.csv", newline="") as f:
+        losses = [float(row["loss"]) for row in csv.DictReader(f)]
+    assert len(losses) == 300 and losses[-1] == train["final_loss"]
+    assert losses[-1] < losses[0] / 100  # it learned: the loss fell by over 100x
+
+    predictions = json.loads((reproduced / TRAIN / "predictions.json").read_text())["predictions"]
+    assert [p["spanish"] for p in predictions] == [
+        "trabajar", "trabaja", "trabajó", "trabajado", "trabajará"]
+    assert all(p["correct"] and p["predicted"] == p["tense"] for p in predictions)
+
+    for name in ("loss.png", "predictions.json", "manifest.json", "README.md", "model.json"):
+        assert (reproduced / TRAIN / name).stat().st_size > 0, name
+    for name in ("graph.svg", "manifest.json", "README.md"):
+        assert (reproduced / VIZ / name).stat().st_size > 0, name
+    assert (reproduced / TRAIN / "loss.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "PASSED" in (reproduced / TRAIN / "README.md").read_text()
+    for manifest in (TRAIN, VIZ):
+        validate_manifest(json.loads((reproduced / manifest / "manifest.json").read_text()))
+
+
+def svg_nodes(path):
+    """{graphviz node id: the texts of its record fields} of a rendered graph."""
+    svg = ET.parse(path).getroot()
+    return svg, {
+        node.find(f"{SVG}title").text: [t.text.strip() for t in node.iter(f"{SVG}text") if t.text]
+        for node in svg.iter(f"{SVG}g")
+        if node.get("class") == "node"
+    }
+
+
+def test_graph_svg_shows_a_with_two_outgoing_edges(reproduced):
+    svg, nodes = svg_nodes(reproduced / VIZ / "graph.svg")
+    names = {node_id: texts[0] for node_id, texts in nodes.items()}
+    edges = [e.find(f"{SVG}title").text for e in svg.iter(f"{SVG}g") if e.get("class") == "edge"]
+    sources = [re.split(r"->", title)[0].split(":")[0] for title in edges]
+    node_a = [node_id for node_id, name in names.items() if name == "a"]
+    assert len(node_a) == 1
+    assert sources.count(node_a[0]) == 2
+    assert len(names) == 7  # a, b, c, a*b, a*b + c, a - c, and the product
+
+
+def test_second_repro_runs_nothing(reproduced):
+    result = run(["dvc", "repro"], reproduced)
+    assert ran_stages(result.stdout) == []
+    assert "up to date" in run(["dvc", "status"], reproduced).stdout
+
+
+def test_changing_lr_reruns_train_predict_verify_only(reproduced):
+    set_param(reproduced, "train", "lr", 0.1)
+    result = run(["dvc", "repro"], reproduced)
+    assert ran_stages(result.stdout) == ["train", "predict", "verify"]
+
+    diff = json.loads(run(["dvc", "metrics", "diff", "--json"], reproduced).stdout)
+    change = diff["metrics/train.json"]["final_loss"]
+    assert change["old"] != change["new"] and change["diff"] == change["new"] - change["old"]
+    params = json.loads(run(["dvc", "params", "diff", "--json"], reproduced).stdout)
+    assert params["params.yaml"]["train.lr"] == {"old": 0.05, "new": 0.1}
+
+
+def test_changing_viz_values_reruns_viz_only(reproduced):
+    set_param(reproduced, "viz", "values", {"a": 1, "b": 3, "c": 4})
+    result = run(["dvc", "repro"], reproduced)
+    assert ran_stages(result.stdout) == ["viz"]
+    _, nodes = svg_nodes(reproduced / VIZ / "graph.svg")
+    leaf_a = [texts for texts in nodes.values() if texts[0] == "a"]
+    assert leaf_a[0][1] == "1.0000"
+
+
+def test_same_params_give_bit_identical_losses(reproduced):
+    before = (reproduced / "metrics/loss.csv").read_bytes()
+    run(["dvc", "repro", "--force", "train"], reproduced)
+    assert (reproduced / "metrics/loss.csv").read_bytes() == before
+
+
+def test_fresh_clone_shows_metrics_and_plots_without_running(reproduced, tmp_path):
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(reproduced), str(clone)], tmp_path)
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], clone).stdout)
+    assert json.dumps(shown).count('"passed": true') == 1
+    for path in ("metrics/loss.csv", "metrics/confusion.json", f"{TRAIN}/loss.png", f"{VIZ}/graph.svg"):
+        assert (clone / path).exists(), path

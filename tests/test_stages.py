@@ -1,0 +1,113 @@
+"""Each stage's own functions, called directly (the pipeline tests run them through DVC)."""
+
+import math
+
+import pytest
+
+from minigrad import MLP, seed_everything
+from minigrad.errors import DivergenceError
+from minigrad.verbs import load_verb_table
+from stages import build_dataset, predict, train, verify
+
+ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
+TARGETS = [1.0 if i == j else -1.0 for i in range(5) for j in range(5)]
+
+
+def test_dataset_is_the_tense_identity_of_the_chosen_verb():
+    table = load_verb_table("data/verbs.yaml")
+    dataset = build_dataset.build_examples(table, "work")
+    assert [e["english"] for e in dataset["examples"]] == [
+        "work", "works", "worked", "worked", "will work"]
+    assert [e["spanish"] for e in dataset["examples"]] == [
+        "trabajar", "trabaja", "trabajó", "trabajado", "trabajará"]
+    assert [e["input"] for e in dataset["examples"]] == ONE_HOT
+    assert [t for e in dataset["examples"] for t in e["target"]] == TARGETS
+
+
+def test_verb_table_has_at_least_a_dozen_complete_verbs():
+    verbs = load_verb_table("data/verbs.yaml")["verbs"]
+    assert len(verbs) >= 13
+    assert verbs["go"]["english"] == ["go", "goes", "went", "gone", "will go"]
+    assert verbs["go"]["spanish"] == ["ir", "va", "fue", "ido", "irá"]
+
+
+def test_training_the_lab_reaches_a_loss_near_005():
+    seed_everything(42)
+    losses = train.train(MLP(5, [4, 5]), ONE_HOT, TARGETS, lr=0.05, epochs=300)
+    assert len(losses) == 300
+    assert 0.04 < losses[-1] < 0.07
+    assert losses[-1] < losses[0]
+
+
+def test_training_twice_gives_bit_identical_losses():
+    runs = []
+    for _ in range(2):
+        seed_everything(7)
+        runs.append(train.train(MLP(5, [3, 5]), ONE_HOT, TARGETS, lr=0.1, epochs=40))
+    assert runs[0] == runs[1]
+
+
+def test_training_stops_at_the_first_non_finite_loss():
+    seed_everything(42)
+    model = MLP(5, [4, 5])
+    model.layers[0].neurons[0].w[0].data = math.inf
+    with pytest.raises(DivergenceError, match=r"epoch 1 .*lower train.lr"):
+        train.train(model, ONE_HOT, TARGETS, lr=0.05, epochs=10)
+
+
+def test_loss_csv_has_a_header_and_exact_floats():
+    text = train.loss_csv([1.5, 0.1])
+    assert text == "epoch,loss\n1,1.5\n2,0.1\n"
+
+
+def test_argmax_takes_the_first_of_equal_maxima():
+    assert predict.argmax([0.1, 0.9, 0.9, -1.0]) == 1
+    assert predict.argmax([-3.0]) == 0
+
+
+def test_predictions_name_each_tense_and_say_if_right():
+    table = load_verb_table("data/verbs.yaml")
+    dataset = build_dataset.build_examples(table, "eat")
+    seed_everything(42)
+    model = MLP(5, [4, 5])
+    train.train(model, ONE_HOT, TARGETS, lr=0.05, epochs=300)
+    predictions = predict.predict(model, dataset)
+    assert [p["english"] for p in predictions] == ["eat", "eats", "ate", "eaten", "will eat"]
+    assert all(p["correct"] for p in predictions)
+    assert all(len(p["output"]) == 5 for p in predictions)
+
+
+def predictions_with(wrong=()):
+    tenses = ["infinitive", "present_3sg", "past_simple", "past_participle", "future"]
+    return [
+        {"tense": t, "predicted": "future" if t in wrong else t, "correct": t not in wrong}
+        for t in tenses
+    ]
+
+
+def test_check_passes_only_below_max_loss_with_all_right():
+    metrics, failures = verify.check(0.05, predictions_with(), max_loss=0.5)
+    assert metrics == {"accuracy": 1.0, "all_correct": True, "final_loss": 0.05, "passed": True}
+    assert failures == []
+
+    metrics, failures = verify.check(0.7, predictions_with(["infinitive"]), max_loss=0.5)
+    assert metrics["passed"] is False and metrics["accuracy"] == 0.8
+    assert "0.7 is not below verify.max_loss 0.5" in failures[0]
+    assert "infinitive->future" in failures[1]
+
+
+@pytest.mark.parametrize("losses, advice", [
+    ([5.0, 5.0, 5.1], "did not decrease"),
+    ([25.0, 1.0, 0.6, 9.0, 30.0], "learning rate is too high"),
+    ([25.0, 10.0, 5.0, 2.0, 1.0], "still falling"),
+    ([25.0, 3.0, 2.0, 2.0, 2.0], "flattened above the bar"),
+    ([25.0, 1.0, 0.1, 0.05, 0.049], "below the bar and has levelled off"),
+])
+def test_diagnosis_reads_the_loss_curve(losses, advice):
+    assert advice in verify.diagnose(losses, max_loss=0.5)
+
+
+def test_architecture_names_every_layer():
+    assert verify.architecture([4, 5]) == "5-in, 4-hidden, 5-out"
+    assert verify.architecture([8, 3, 5]) == "5-in, 8-hidden, 3-hidden, 5-out"
+    assert verify.architecture([5]) == "5-in, 5-out"
