@@ -185,6 +185,10 @@ class Value:
             x_data = [x.data for x in xs]
             operands = (*weights, *xs, bias)
             local_grads = (*x_data, *w_data, 1.0)
+        elif _all_floats(xs):
+            x_data = xs
+            operands = (*weights, bias)
+            local_grads = (*xs, 1.0)
         else:
             x_data = [_operand_data(x) for x in xs]
             variables = [(x, w) for x, w in zip(xs, w_data) if type(x) is Value]
@@ -205,7 +209,10 @@ class Value:
             raise ValueError(f"squared_error: {len(outputs)} outputs but {len(targets)} targets")
         if not _all_values(outputs):
             raise TypeError("squared_error: outputs must be Values")
-        errors = [o.data - _operand_data(t) for o, t in zip(outputs, targets)]
+        if _all_floats(targets):
+            errors = [o.data - t for o, t in zip(outputs, targets)]
+        else:
+            errors = [o.data - _operand_data(t) for o, t in zip(outputs, targets)]
         total = 0.0
         for e in errors:
             total += e * e
@@ -232,11 +239,10 @@ class Value:
         stack = [self]
         while stack:
             for child in stack.pop().inputs:
-                if child not in seen:
+                if child.inputs and child not in seen:  # leaves need no visit
                     seen.add(child)
-                    if child.inputs:
-                        interior.append(child)
-                        stack.append(child)
+                    interior.append(child)
+                    stack.append(child)
         # Newest first is a topological order (inputs are older than their results), so each
         # node's grad is complete before it is passed on. Sorting by the creation number, not
         # by memory address, keeps every accumulation in the same order on every run.
@@ -271,6 +277,13 @@ _creation_order = attrgetter("order")
 def _all_values(items):
     for item in items:
         if type(item) is not Value:
+            return False
+    return True
+
+
+def _all_floats(items):
+    for item in items:
+        if type(item) is not float:
             return False
     return True
 

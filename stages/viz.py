@@ -1,0 +1,158 @@
+"""Stage viz: draw the computation graph of params.yaml's `viz.expression`, with its gradients.
+
+    python stages/viz.py experiments/07-visualize-graph/graph.svg \\
+        experiments/07-visualize-graph/manifest.json experiments/07-visualize-graph/README.md
+
+Builds the expression at `viz.values` (minigrad.expression), runs backward(), and writes the
+graph as SVG (minigrad.drawing, which needs Graphviz's `dot`), a README that explains it, and
+the run manifest.
+"""
+
+import argparse
+import math
+import os
+import time
+
+from minigrad.drawing import dot_version, render_svg, trace
+from minigrad.errors import ExpressionError
+from minigrad.expression import build_expression
+from minigrad.files import write_text
+from minigrad.jsonlog import get_logger
+from minigrad.manifest import build_manifest, write_manifest
+from minigrad.params import load_params
+from minigrad.stage import run_stage
+
+log = get_logger("viz")
+
+NAME = "07-visualize-graph"
+COUNTS = {1: "one", 2: "two", 3: "three"}
+
+
+def evaluate(expression, values):
+    """(root, leaves) with every gradient computed; refuses a non-finite gradient."""
+    try:
+        root, leaves = build_expression(expression, values)
+    except ExpressionError as err:
+        raise ExpressionError(f"params.yaml, viz: {err}") from None
+    root.backward()
+    for name, leaf in leaves.items():
+        if not math.isfinite(leaf.grad):
+            raise ExpressionError(
+                f"params.yaml, viz: the gradient of `{name}` in {expression!r} is {leaf.grad}"
+                f" at {values}: choose values where every derivative is finite"
+            )
+    return root, leaves
+
+
+def describe(root, leaves, expression, values, graph_link):
+    """The experiment's README: what was computed, the gradients, how to read the picture."""
+    nodes, _ = trace(root)
+    # uses[name]: (result, local derivative) for each outgoing edge of the leaf
+    uses = {name: [] for name in leaves}
+    names = {leaf: name for name, leaf in leaves.items()}
+    for node in nodes:
+        for child, local in zip(node.inputs, node.local_grads):
+            if child in names:
+                uses[names[child]].append((node, local))
+    lines = [
+        f"# {NAME}",
+        "",
+        "The computation graph of one expression, drawn with each node's value and gradient.",
+        "It is written by the pipeline's `viz` stage: the lab's `viz.py` is `stages/viz.py` in",
+        "this project, and the drawing function `draw_dot` lives in `minigrad/drawing.py`.",
+        "Change `viz.expression` or `viz.values` in params.yaml and run `dvc repro` to redraw it.",
+        "",
+        f"- expression: `{expression}`",
+        f"- values: {', '.join(f'`{name}` = {value}' for name, value in values.items())}",
+        f"- result: {root.data:.4f}",
+        "",
+        "| variable | value | gradient d(result)/d(variable) | used |",
+        "|---|---|---|---|",
+    ]
+    for name, leaf in leaves.items():
+        times = _times(len(uses[name]))
+        lines.append(f"| `{name}` | {leaf.data:.4f} | {leaf.grad:.4f} | {times} |")
+    lines += [
+        "",
+        "## How to read the picture",
+        "",
+        "Each box is one value, read as `{ name or op | data | grad }`: a variable or number",
+        "shows its name, a computed value the operation that made it (`*`, `+`, `neg`, `**2`,",
+        "`exp`, ...); then its value, then the derivative of the result with respect to it.",
+        "Arrows run from the inputs of an operation to its result, left to right; the box at",
+        "the right end is the result, whose gradient is 1.",
+        "",
+    ]
+    reused = [name for name in leaves if len(uses[name]) > 1]
+    for name in reused:
+        n = len(uses[name])
+        paths = " + ".join(
+            f"{_signed(local)} × {_signed(node.grad)} (through `{node.op}`)"
+            for node, local in uses[name]
+        )
+        lines += [
+            f"`{name}` has {COUNTS.get(n, n)} outgoing edges because it is used"
+            f" {_times(n)}, and its gradient is the sum over those paths,",
+            "each the local derivative times the gradient of the node it feeds (the chain rule):",
+            f"{paths} = {leaves[name].grad:.4f}.",
+            "",
+        ]
+    if not reused:
+        lines += [
+            "No variable is used twice here; one that is has an outgoing edge per use, and its",
+            "gradient is the sum over those paths.",
+            "",
+        ]
+    lines += [f"![graph]({graph_link})", ""]
+    return "\n".join(lines)
+
+
+def _times(n):
+    return {1: "once", 2: "twice"}.get(n, f"{COUNTS.get(n, n)} times")
+
+
+def _signed(x):
+    """-2.0 -> "(-2.0000)", so a product of two numbers reads unambiguously."""
+    return f"({x:.4f})" if x < 0 else f"{x:.4f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("graph", help="the picture to write (SVG)")
+    parser.add_argument("manifest", help="the run manifest to write (JSON)")
+    parser.add_argument("readme", help="the experiment's README to write (Markdown)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    config = load_params(sections=("viz",))["viz"]
+    expression, values = config["expression"], config["values"]
+    root, leaves = evaluate(expression, values)
+    unused = [name for name in values if name not in leaves]
+    if unused:
+        log.warning("values not used by the expression", extra={"fields": {"names": unused}})
+
+    version = dot_version()
+    render_svg(root, args.graph)
+    graph_link = os.path.relpath(args.graph, os.path.dirname(os.path.abspath(args.readme)))
+    write_text(args.readme, describe(root, leaves, expression, values, graph_link))
+
+    grads = {name: leaf.grad for name, leaf in leaves.items()}
+    manifest = build_manifest(
+        name=NAME,
+        seed=None,
+        config={"expression": expression, "values": values},
+        inputs=["params.yaml"],
+        outputs=[args.graph, args.readme],
+        metrics={"output": root.data, "grads": grads},
+        duration_s=time.perf_counter() - started,
+        tools={"graphviz-dot": version},
+    )
+    write_manifest(args.manifest, manifest)
+    log.info(
+        "graph drawn",
+        extra={"fields": {"path": args.graph, "output": root.data, "grads": grads}},
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main, "viz")

@@ -1,0 +1,121 @@
+"""The viz stage, run for real as a subprocess in a temporary directory holding a params.yaml."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from minigrad.manifest import validate_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / "stages" / "viz.py"
+OUT = "experiments/07-visualize-graph"
+ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md"]
+
+PARAMS = """\
+seed: 42
+viz:
+  expression: {expression}
+  values: {{a: 2, b: 3, c: 4}}
+"""
+
+
+def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None):
+    (tmp_path / "params.yaml").write_text(PARAMS.format(expression=expression))
+    return subprocess.run(
+        [sys.executable, str(STAGE), *ARGS],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env,
+    )
+
+
+def stderr_lines(result):
+    return [json.loads(line) for line in result.stderr.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def diamond_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("viz")
+    return tmp_path, run_stage(tmp_path)
+
+
+def test_stage_writes_graph_manifest_and_readme(diamond_run):
+    tmp_path, result = diamond_run
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    for name in ("graph.svg", "manifest.json", "README.md"):
+        assert (tmp_path / OUT / name).stat().st_size > 0
+    assert [entry["level"] for entry in stderr_lines(result)] == ["info"]
+
+
+def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
+    tmp_path, _ = diamond_run
+    manifest = json.loads((tmp_path / OUT / "manifest.json").read_text())
+    validate_manifest(manifest)
+    assert manifest["name"] == "07-visualize-graph"
+    assert manifest["seed"] is None
+    assert manifest["config"] == {
+        "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
+    }
+    assert [entry["path"] for entry in manifest["inputs"]] == ["params.yaml"]
+    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[2]]
+    assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
+    assert manifest["environment"]["packages"]["graphviz-dot"]
+
+
+def test_stage_svg_has_one_node_per_value(diamond_run):
+    tmp_path, _ = diamond_run
+    tree = ET.parse(tmp_path / OUT / "graph.svg")
+    groups = tree.iter("{http://www.w3.org/2000/svg}g")
+    assert sum(1 for g in groups if g.get("class") == "node") == 7
+
+
+def test_stage_readme_explains_the_graph_and_embeds_it(diamond_run):
+    tmp_path, _ = diamond_run
+    readme = (tmp_path / OUT / "README.md").read_text()
+    for text in (
+        "stages/viz.py",
+        "minigrad/drawing.py",
+        "`(a*b + c)*(a - c)`",
+        "result: -20.0000",
+        "| `a` | 2.0000 | 4.0000 | twice |",
+        "| `b` | 3.0000 | -4.0000 | once |",
+        "| `c` | 4.0000 | -12.0000 | twice |",
+        "{ name or op | data | grad }",
+        "`a` has two outgoing edges because it is used twice",
+        "3.0000 × (-2.0000) (through `*`) + 1.0000 × 10.0000 (through `-`) = 4.0000",
+        "![graph](graph.svg)",
+    ):
+        assert text in readme
+
+
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ('"__import__(\'os\').system(\'true\')"', ["calling", "is not allowed"]),
+        ('"(a*b + c"', ["is not valid at column 1", "'(' was never closed"]),
+        ('"log(a - c)"', ["log: operand must be > 0, got -2.0"]),
+        ('"a * x"', ["unknown name `x`", "the variables a, b, c"]),
+        ('"(a - 2) ** 0.5"', ["the gradient of `a`", "is inf"]),
+    ],
+)
+def test_bad_expression_exits_1_with_one_line_and_no_graph(tmp_path, expression, words):
+    result = run_stage(tmp_path, expression)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    message = json.loads(lines[0])["message"]
+    assert message.startswith("params.yaml, viz: ")
+    for word in words:
+        assert word in message
+    assert not (tmp_path / OUT).exists()
+
+
+def test_missing_dot_exits_1_with_install_hint_and_no_graph(tmp_path):
+    result = run_stage(tmp_path, env={"PATH": str(tmp_path / "no-dot-here")})
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "apt-get install graphviz" in json.loads(line)["message"]
+    assert not (tmp_path / OUT / "graph.svg").exists()
