@@ -89,7 +89,8 @@ def test_changing_lr_reruns_train_predict_verify_only(reproduced):
     change = diff["metrics/train.json"]["final_loss"]
     assert change["old"] != change["new"] and change["diff"] == change["new"] - change["old"]
     params = json.loads(run(["dvc", "params", "diff", "--json"], reproduced).stdout)
-    assert params["params.yaml"]["train.lr"] == {"old": 0.05, "new": 0.1}
+    lr = params["params.yaml"]["train.lr"]
+    assert (lr["old"], lr["new"]) == (0.05, 0.1)
 
 
 def test_changing_viz_values_reruns_viz_only(reproduced):
