@@ -124,10 +124,14 @@ class MLP:
             layers = state["layers"]
         except (KeyError, TypeError) as err:
             raise ValueError(f"not an MLP state: missing or malformed {err}") from None
-        if theirs != shape or len(layers) != len(self.layers):
+        if theirs != shape:
             raise ValueError(f"state is for MLP{theirs}, this network is MLP{shape}")
+        if not isinstance(layers, list) or len(layers) != len(self.layers):
+            raise ValueError(f"state `layers` must be a list of {len(self.layers)} layers")
         updates = []
         for i, (layer, saved) in enumerate(zip(self.layers, layers)):
+            if not isinstance(saved, dict):
+                raise ValueError(f"state layer {i} must be a mapping of weights and biases")
             weights, biases = saved.get("weights"), saved.get("biases")
             n_in = len(layer.neurons[0].w)
             if (

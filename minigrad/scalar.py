@@ -81,11 +81,12 @@ class Value:
 
     __rmul__ = __mul__
 
+    # d/db is computed as -(a/b)/b, not -a/(b*b): b*b underflows for |b| < 1e-162.
     def __truediv__(self, other):  # a / b: d/da = 1/b, d/db = -a/b**2
         if type(other) is Value:
             b = other.data
             _check_divisor(self.data, b)
-            return _node(self.data / b, "/", (self, other), (1.0 / b, -self.data / (b * b)))
+            return _node(self.data / b, "/", (self, other), (1.0 / b, -(self.data / b) / b))
         if isinstance(other, _NUMBER):
             _check_divisor(self.data, other)
             return _node(self.data / other, "/", (self,), (1.0 / other,))
@@ -95,7 +96,7 @@ class Value:
         if isinstance(other, _NUMBER):
             a = self.data
             _check_divisor(other, a)
-            return _node(other / a, "/", (self,), (-other / (a * a),))
+            return _node(other / a, "/", (self,), (-(other / a) / a,))
         return NotImplemented
 
     def __neg__(self):
@@ -111,8 +112,10 @@ class Value:
             )
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow: base 0.0 with negative exponent {n!r}")
-        if x == 0 and n < 1:  # the slope of x**n at 0 is infinite for 0 < n < 1
-            slope = 0.0 if n == 0 else math.inf
+        if n == 0:  # x**0 is 1 everywhere (x**-1 could overflow for a subnormal x)
+            slope = 0.0
+        elif x == 0 and n < 1:  # the slope of x**n at 0 is infinite for 0 < n < 1
+            slope = math.inf
         else:
             slope = n * _float_pow(x, n - 1)
         return _node(_float_pow(x, n), f"**{_short(exponent)}", (self,), (slope,))
@@ -305,7 +308,7 @@ def _operand_data(x):
         return x.data
     if isinstance(x, _NUMBER) and not isinstance(x, bool):
         return float(x)
-    raise TypeError(f"dot: inputs must be Values or numbers, got {type(x).__name__} {x!r}")
+    raise TypeError(f"operands must be Values or numbers, got {type(x).__name__} {x!r}")
 
 
 def _short(number):
