@@ -75,6 +75,8 @@ class Value:
     def __mul__(self, other):
         if type(other) is Value:
             return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
+        if type(other) is float:  # the common constant first: it needs no conversion
+            return _node(self.data * other, "*", (self,), (other,))
         if isinstance(other, _NUMBER):
             return _node(self.data * other, "*", (self,), (float(other),))
         return NotImplemented
@@ -237,22 +239,23 @@ class Value:
         PyTorch. Interior nodes hold this call's gradient. The walk is iterative, so a graph
         of any depth works.
         """
+        # Collect the interior nodes (leaves need no visit), clearing each one's grad so
+        # that it holds only this call's gradient.
         interior = [self] if self.inputs else []
         seen = {self}
         stack = [self]
         while stack:
             for child in stack.pop().inputs:
-                if child.inputs and child not in seen:  # leaves need no visit
+                if child.inputs and child not in seen:
                     seen.add(child)
+                    child.grad = 0.0
                     interior.append(child)
                     stack.append(child)
         # Newest first is a topological order (inputs are older than their results), so each
         # node's grad is complete before it is passed on. Sorting by the creation number, not
         # by memory address, keeps every accumulation in the same order on every run.
         interior.sort(key=_creation_order, reverse=True)
-        for node in interior:
-            node.grad = 0.0
-        self.grad += 1.0
+        self.grad = 1.0 if self.inputs else self.grad + 1.0
         for node in interior:
             upstream = node.grad
             for child, local in zip(node.inputs, node.local_grads):
