@@ -2,11 +2,16 @@
 
 Each writer fills a temporary file in the target's directory and renames it into place:
 rename is atomic on POSIX, so the target is either the old complete file or the new one.
+The temporary file's name, `.<name>.<pid>.<random><suffix>`, records its writer: one that
+was killed (kill -9) before it could clean up leaves it behind, and the next write of the
+same target deletes it.
 """
 
 import contextlib
+import glob
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -24,8 +29,11 @@ def atomic_path(path, suffix=None):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(path)
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix, dir=path.parent
+        prefix=f".{path.name}.{os.getpid()}.",
+        suffix=path.suffix if suffix is None else suffix,
+        dir=path.parent,
     )
     os.close(fd)
     try:
@@ -36,6 +44,26 @@ def atomic_path(path, suffix=None):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _remove_orphans(path):
+    """Delete the temporary files of `path` whose writing process no longer exists."""
+    prefix = f".{path.name}."
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        pid = leftover.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _is_running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or not a pid at all: leave its file alone
+    return True
 
 
 def write_text(path, text):
@@ -51,14 +79,31 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+def _finite(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range for a number")
+    return number
+
+
+def _not_a_number(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read_json(path, what="file"):
-    """Load a JSON file, or raise DataFileError naming it and what is wrong."""
+    """Load a JSON file, or raise DataFileError naming it and what is wrong.
+
+    NaN, Infinity and numbers too large for a float are refused: write_json never writes
+    them, so a file holding one was not written by a stage.
+    """
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            return json.load(f, parse_float=_finite, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise DataFileError(f"{what} {path} is missing: run `dvc repro` to rebuild it") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise DataFileError(f"{what} {path} cannot be read ({err.strerror})") from None
+    except ValueError as err:  # a JSONDecodeError, a UnicodeDecodeError or a refused number
         raise DataFileError(
             f"{what} {path} is not valid JSON ({err}): delete it and run `dvc repro`"
         ) from None

@@ -22,7 +22,24 @@ SECTIONS = ("seed", "data", "model", "train", "verify", "viz")
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader that also reads `1e-3` as a float, as YAML 1.2 and DVC (ruamel) do."""
+    """SafeLoader that reads `1e-3` as a float and refuses a repeated key, as DVC (ruamel) does."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults` may be overridden
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: the SafeLoader says so itself
+                break
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice (keep one)", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 _Yaml12Loader.add_implicit_resolver(
@@ -151,6 +168,8 @@ def check_params(params, sections=SECTIONS, verbs=None):
 
     `verbs`, when given, is the collection of verbs `data.verb` may name.
     """
+    if params is None:
+        raise ParamsError(f"params.yaml is empty: it needs the sections {', '.join(SECTIONS)}")
     if not isinstance(params, dict):
         raise ParamsError(f"params.yaml must be a mapping of sections, got {params!r}")
     for key in params:
@@ -168,6 +187,8 @@ def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
             params = yaml.load(f, Loader=_Yaml12Loader)
     except FileNotFoundError:
         raise ParamsError(f"{path} is missing: copy it from git (`git checkout -- {path}`)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

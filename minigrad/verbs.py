@@ -15,8 +15,11 @@ def load_verb_table(path):
             table = yaml.safe_load(f)
     except FileNotFoundError:
         raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
-    except yaml.YAMLError as err:
-        raise DataFileError(f"verb table {path} is not valid YAML: {err}".splitlines()[0]) from None
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise DataFileError(f"verb table {path} is not valid YAML{where}: {problem}") from None
     if (
         not isinstance(table, dict)
         or not isinstance(table.get("tenses"), list)

@@ -22,9 +22,14 @@ log = get_logger("predict")
 def load_model(path):
     state = read_json(path, "model")
     try:
+        # the sizes its layers hold, checked before an MLP of the stated sizes is built
+        shape = [len(state["layers"][0]["weights"][0])]
+        shape += [len(layer["biases"]) for layer in state["layers"]]
+        if [state["n_in"], *state["layer_sizes"]] != shape:
+            raise ValueError(f"n_in and layer_sizes do not match its layers, {shape}")
         model = MLP(state["n_in"], state["layer_sizes"])
         model.load_state_dict(state)
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as err:
         raise DataFileError(f"model {path} is not a saved MLP ({err}): run `dvc repro`") from None
     return model
 

@@ -13,6 +13,7 @@ very runs worth looking at. `make repro` fails when verify.json says passed is f
 
 import argparse
 import csv
+import math
 
 from minigrad.errors import DataFileError
 from minigrad.files import read_json, write_json, write_text
@@ -23,14 +24,43 @@ from minigrad.stage import run_stage
 log = get_logger("verify")
 
 
+NUMBER = (int, float)
+METRICS = {"final_loss": NUMBER, "train_seconds": NUMBER, "n_params": int}
+PREDICTION = {"tense": str, "english": str, "spanish": str, "predicted": str, "correct": bool}
+CONFIG = {"layer_sizes": list, "verb": str, "lr": NUMBER, "epochs": int, "seed": int,
+          "init_range": NUMBER}
+
+
+def check_shape(data, kinds, what, path, many=False):
+    """Raise DataFileError naming the file unless `data` maps each key of `kinds` to a value
+    of that kind (with many=True: unless it is a non-empty list of such mappings)."""
+    entries = (data if isinstance(data, list) else [None]) if many else [data]
+    if not entries or not all(
+        isinstance(entry, dict)
+        and all(
+            isinstance(entry.get(key), kind) and (kind is bool or not isinstance(entry[key], bool))
+            for key, kind in kinds.items()
+        )
+        for entry in entries
+    ):
+        raise DataFileError(
+            f"{what} {path} is malformed: it needs {', '.join(kinds)}: run `dvc repro`"
+        )
+
+
 def read_losses(path):
     try:
         with open(path, encoding="utf-8", newline="") as f:
-            return [float(row["loss"]) for row in csv.DictReader(f)]
+            losses = [float(row["loss"]) for row in csv.DictReader(f)]
     except FileNotFoundError:
         raise DataFileError(f"loss history {path} is missing: run `dvc repro`") from None
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, csv.Error) as err:  # ValueError: also bad UTF-8
         raise DataFileError(f"loss history {path} is malformed ({err!r}): run `dvc repro`") from None
+    if not losses or not all(map(math.isfinite, losses)):
+        raise DataFileError(
+            f"loss history {path} must hold a finite loss per epoch: run `dvc repro`"
+        )
+    return losses
 
 
 def diagnose(losses, max_loss):
@@ -128,17 +158,18 @@ def main(argv=None):
 
     max_loss = load_params(sections=("verify",))["verify"]["max_loss"]
     train_metrics = read_json(args.train_metrics, "training metrics")
+    check_shape(train_metrics, METRICS, "training metrics", args.train_metrics)
     predictions = read_json(args.predictions, "predictions")
-    config = read_json(args.manifest, "training manifest")
-    try:
-        predictions = predictions["predictions"]
-        config = config["config"]
-        final_loss = float(train_metrics["final_loss"])
-    except (KeyError, TypeError, ValueError) as err:
-        raise DataFileError(f"verify's inputs are malformed ({err!r}): run `dvc repro`") from None
+    check_shape(predictions, {"predictions": list}, "predictions", args.predictions)
+    predictions = predictions["predictions"]
+    check_shape(predictions, PREDICTION, "predictions", args.predictions, many=True)
+    manifest = read_json(args.manifest, "training manifest")
+    check_shape(manifest, {"config": dict}, "training manifest", args.manifest)
+    config = manifest["config"]
+    check_shape(config, CONFIG, "training manifest", args.manifest)
     losses = read_losses(args.loss_csv)
 
-    metrics, failures = check(final_loss, predictions, max_loss)
+    metrics, failures = check(float(train_metrics["final_loss"]), predictions, max_loss)
     advice = diagnose(losses, max_loss)
     write_json(args.verify, metrics)
     write_text(args.report, report(metrics, failures, config, train_metrics, predictions, advice))

@@ -1,0 +1,378 @@
+"""Bad input, for real: the stages, `make repro` and `dvc repro` as subprocesses in copies of
+the project. Each bad input ends in exit code 1 and ONE line on stderr, a JSON log line whose
+message names the key or the file, never a traceback; and the workspace stays good.
+"""
+
+import json
+import math
+import re
+import shutil
+
+import pytest
+import yaml
+
+from conftest import BIN, REPO, run
+from minigrad import MLP, seed_everything
+from stages import train, verify
+
+STAGES = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+EXP = "experiments/07-train-tense-logits"
+MODEL = f"{EXP}/model.json"
+DATASET = "data/tense_identity.json"
+LOSS_CSV = "metrics/loss.csv"
+
+
+def stage_outs(name):
+    """Every path the stage writes: its outs, metrics and plots."""
+    stage = STAGES[name]
+    entries = [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
+def run_stage(project, name):
+    """The stage's own command from dvc.yaml, run in `project` with the venv's python."""
+    return run(STAGES[name]["cmd"].split(), project, check=False)
+
+
+def one_error_line(result, code=1):
+    """The message of the single JSON line on stderr; fails on a traceback or anything more."""
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    entry = json.loads(lines[0])
+    assert entry["level"] == "error"
+    return entry["message"]
+
+
+def replace_in(project, name, old, new):
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def leftover_temp_files(project):
+    """Files named like minigrad.files' temporary ones (.<name>.<pid>.<random>)."""
+    return [
+        path for path in project.rglob(".*")
+        if path.is_file() and path.name not in (".gitignore", ".dvcignore")
+        and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+    ]
+
+
+def snapshot(project):
+    """{path: bytes} of the workspace: everything but git's and DVC's own directories."""
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+    }
+
+
+@pytest.fixture(scope="module")
+def shared_copy(reproduced_once, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("shared") / "project"
+    shutil.copytree(reproduced_once, dest, symlinks=True)
+    return dest
+
+
+@pytest.fixture
+def workspace(shared_copy):
+    """A reproduced project, shared by the tests that each break one input file; whatever a
+    test changes is put back after it."""
+    before = snapshot(shared_copy)
+    yield shared_copy
+    for name in set(snapshot(shared_copy)) - set(before):
+        (shared_copy / name).unlink()
+    for name, data in before.items():
+        (shared_copy / name).write_bytes(data)
+
+
+def assert_only_changed(project, before, name):
+    """Nothing but `name` differs from `before`: a refused stage wrote nothing."""
+    after = snapshot(project)
+    after.pop(name, None), before.pop(name, None)
+    assert after == before
+
+
+# ---------------------------------------------------------------------------------------
+# params.yaml, through each stage that reads it and through `make repro`'s check
+
+BAD_PARAMS = [  # (id, stage, old, new, fragments of the message)
+    ("unknown-verb", "build_dataset", "verb: work", "verb: swim",
+     ["data.verb = 'swim'", "one of be, come, do"]),
+    ("duplicate-key", "build_dataset", "verb: work", "verb: work\n  verb: go",
+     ["params.yaml is not valid YAML at line 7", "'verb' appears twice"]),
+    ("malformed-yaml", "train", "layer_sizes: [4, 5]", "layer_sizes: [4, 5",
+     ["params.yaml is not valid YAML at line 10"]),
+    ("lr-word", "train", "lr: 0.05", "lr: fast", ["train.lr = 'fast'", "a finite number > 0"]),
+    ("lr-zero", "train", "lr: 0.05", "lr: 0", ["train.lr = 0", "a finite number > 0"]),
+    ("epochs-quoted", "train", "epochs: 300", 'epochs: "300"',
+     ["train.epochs = '300'", "a whole number from 1 to 100000"]),
+    ("epochs-absurd", "train", "epochs: 300", "epochs: 1000000000",
+     ["train.epochs = 1000000000", "a whole number from 1 to 100000"]),
+    ("layer-sizes-number", "train", "layer_sizes: [4, 5]", "layer_sizes: 4",
+     ["model.layer_sizes = 4", "the last 5"]),
+    ("layer-sizes-last-not-5", "train", "layer_sizes: [4, 5]", "layer_sizes: [4, 3]",
+     ["model.layer_sizes = [4, 3]", "the last 5"]),
+    ("init-range-zero", "train", "init_range: 1.0", "init_range: 0",
+     ["model.init_range = 0", "a finite number > 0"]),
+    ("missing-key", "train", "  epochs: 300\n", "", ["`train.epochs` is missing"]),
+    ("max-loss-negative", "verify", "max_loss: 0.5", "max_loss: -1",
+     ["verify.max_loss = -1", "a finite number > 0"]),
+    ("missing-section", "verify", "verify:\n  max_loss: 0.5", "",
+     ["section `verify` is missing"]),
+    ("values-not-numbers", "viz", "{a: 2, b: 3, c: 4}", "{a: two, b: 3, c: 4}",
+     ["viz.values.a = 'two'", "a finite number"]),
+    ("expression-syntax", "viz", '"(a*b + c)*(a - c)"', '"a +"', ["viz", "'a +'"]),
+    ("expression-log-of-zero", "viz", '"(a*b + c)*(a - c)"', '"log(a - 2)"',
+     ["viz", "'log(a - 2)'", "log"]),
+]
+
+
+@pytest.mark.parametrize(
+    "stage, old, new, fragments",
+    [row[1:] for row in BAD_PARAMS],
+    ids=[row[0] for row in BAD_PARAMS],
+)
+def test_a_stage_given_bad_params_says_so_in_one_line(workspace, stage, old, new, fragments):
+    before = snapshot(workspace)
+    replace_in(workspace, "params.yaml", old, new)
+    message = one_error_line(run_stage(workspace, stage))
+    for fragment in fragments:
+        assert fragment in message
+    assert_only_changed(workspace, before, "params.yaml")
+
+
+CHECKED = ["unknown-verb", "duplicate-key", "malformed-yaml", "lr-word", "epochs-absurd",
+           "layer-sizes-last-not-5", "missing-section", "values-not-numbers"]
+
+
+@pytest.mark.parametrize(
+    "old, new, fragments", [row[2:] for row in BAD_PARAMS if row[0] in CHECKED],
+    ids=[row[0] for row in BAD_PARAMS if row[0] in CHECKED],
+)
+def test_check_params_refuses_what_a_stage_would(workspace, old, new, fragments):
+    replace_in(workspace, "params.yaml", old, new)
+    result = run(["python", "scripts/check_params.py", "params.yaml", "data/verbs.yaml"],
+                 workspace, check=False)
+    message = one_error_line(result)
+    for fragment in fragments:
+        assert fragment in message
+
+
+@pytest.mark.parametrize("old, new", [
+    ("lr: 0.05", "lr: fast"),
+    ("epochs: 300", "epochs: 0"),
+    ("verb: work", "verb: swim"),
+    ("layer_sizes: [4, 5]", "layer_sizes: [4, 5"),
+    ("lr: 0.05", "lr: 0.05\n  lr: 0.1"),
+])
+def test_make_repro_refuses_bad_params_before_dvc_deletes_anything(reproduced, old, new):
+    before = snapshot(reproduced)
+    replace_in(reproduced, "params.yaml", old, new)
+    # the real Makefile's recipe, with the test's venv and without its setup step
+    result = run(["make", "--no-print-directory", "-o", "setup", "repro", f"BIN={BIN}"],
+                 reproduced, check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Running stage" not in result.stdout and "dvc repro" not in result.stdout
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("{")]
+    assert json.loads(line)["logger"] == "check_params"
+    after = snapshot(reproduced)
+    del before["params.yaml"], after["params.yaml"]
+    assert after == before  # every previous output is still there, byte for byte
+    assert "params.yaml" in run(["git", "status", "--porcelain"], reproduced).stdout
+
+
+# ---------------------------------------------------------------------------------------
+# divergence
+
+def test_a_huge_lr_stops_training_at_the_epoch_the_loss_turns_nan(reproduced):
+    replace_in(reproduced, "params.yaml", "lr: 0.05", "lr: 1e308")
+    for name in stage_outs("train"):  # as DVC does before it runs the stage
+        (reproduced / name).unlink()
+    result = run_stage(reproduced, "train")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [e["level"] for e in entries].count("error") == 1 and entries[-1]["level"] == "error"
+    message = entries[-1]["message"]
+    assert "training diverged: loss is nan at epoch 2" in message
+    assert "train.lr = 1e+308; lower train.lr" in message
+    for name in stage_outs("train"):  # no model, no metrics: nothing that looks valid
+        assert not (reproduced / name).exists(), name
+    assert leftover_temp_files(reproduced) == []
+
+
+def test_parameters_that_overflow_in_the_last_epoch_are_caught_too(project):
+    replace_in(project, "params.yaml", "lr: 0.05", "lr: 1e308")
+    replace_in(project, "params.yaml", "epochs: 300", "epochs: 1")
+    run_stage(project, "build_dataset")
+    for name in stage_outs("train"):  # the committed metrics and plots, as DVC would
+        (project / name).unlink(missing_ok=True)
+    result = run_stage(project, "train")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    message = json.loads(result.stderr.splitlines()[-1])["message"]
+    assert "a parameter is not finite after epoch 1" in message and "lower train.lr" in message
+    assert not any((project / name).exists() for name in stage_outs("train"))
+
+
+def test_a_large_but_finite_lr_saturates_tanh_instead_of_diverging():
+    """Found while writing these tests: tanh bounds every output, so the loss cannot exceed
+    25 * 2**2 = 100 and no lr below ~1e307 makes it non-finite; the run fails verify instead."""
+    inputs = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
+    targets = [1.0 if i == j else -1.0 for i in range(5) for j in range(5)]
+    for lr in (1000.0, 1e300):
+        seed_everything(42)
+        losses = train.train(MLP(5, [4, 5]), inputs, targets, lr, epochs=50)
+        assert all(math.isfinite(loss) and loss <= 100 for loss in losses)
+        assert losses[-1] >= losses[0]
+        assert "did not decrease" in verify.diagnose(losses, max_loss=0.5)
+
+
+def readme_recovery():
+    """The commands the README gives to get the committed results back after a failed run."""
+    blocks = re.findall(r"```sh\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    [block] = [block for block in blocks if "dvc checkout" in block]
+    lines = [line.split("#")[0].split() for line in block.splitlines()]
+    return [line for line in lines if line]
+
+
+def test_the_readme_restores_with_git_checkout_and_dvc_checkout():
+    assert readme_recovery() == [["git", "checkout", "--", "."], ["dvc", "checkout"]]
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ("lr: 0.05", "lr: 1e308", "training diverged: loss is nan at epoch 2"),
+    ("lr: 0.05", "lr: fast", "train.lr = 'fast'"),
+])
+def test_a_failed_dvc_repro_records_nothing_and_git_and_dvc_checkout_restore_it(
+        reproduced, old, new, says):
+    before, lock = snapshot(reproduced), (reproduced / "dvc.lock").read_text()
+    replace_in(reproduced, "params.yaml", old, new)
+    result = run(["dvc", "repro"], reproduced, check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert says in result.stderr and "ERROR: failed to reproduce 'train'" in result.stderr
+    assert (reproduced / "dvc.lock").read_text() == lock  # train is not recorded as done
+    assert "train:" in run(["dvc", "status"], reproduced).stdout
+    assert not (reproduced / MODEL).exists()  # DVC deleted it before running train
+    for command in readme_recovery():  # `git checkout -- .` and `dvc checkout`
+        run(command, reproduced)
+    assert snapshot(reproduced) == before
+    assert "up to date" in run(["dvc", "status"], reproduced).stdout
+
+
+# ---------------------------------------------------------------------------------------
+# corrupt files
+
+def _first_weight(number):
+    """A model.json edit: its first weight written as `number` (NaN, 1e999: not JSON)."""
+    def edit(text):
+        state = json.loads(text)
+        state["layers"][0]["weights"][0][0] = "FIRST"
+        return json.dumps(state).replace('"FIRST"', number)
+    return edit
+
+
+def _stated_sizes(n_in, layer_sizes):
+    """A model.json edit: its layers as they are, but `n_in` and `layer_sizes` as given."""
+    return lambda text: json.dumps({**json.loads(text), "n_in": n_in, "layer_sizes": layer_sizes})
+
+
+def _dataset_without(key):
+    return lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != key})
+
+
+def _four_examples(text):
+    dataset = json.loads(text)
+    dataset["examples"] = dataset["examples"][:4]
+    return json.dumps(dataset)
+
+
+WHAT_MODEL = f"model {MODEL}"
+WHAT_DATASET = f"dataset {DATASET}"
+CORRUPT = [  # (id, stage, file, new content or a function of the old, fragments)
+    ("model-truncated", "predict", MODEL, lambda t: t[: len(t) // 2],
+     [WHAT_MODEL, "is not valid JSON"]),
+    ("model-empty", "predict", MODEL, "", [WHAT_MODEL, "is not valid JSON"]),
+    ("model-binary", "predict", MODEL, b"\x89PNG\r\n\x1a\n\x00\xff\xfe",
+     [WHAT_MODEL, "is not valid JSON"]),
+    ("model-nan-weight", "predict", MODEL, _first_weight("NaN"),
+     [WHAT_MODEL, "NaN is not a JSON number"]),
+    ("model-overflowing-weight", "predict", MODEL, _first_weight("1e999"),
+     [WHAT_MODEL, "1e999 is out of range"]),
+    ("model-not-an-mlp", "predict", MODEL, '{"n_in": 5}', [WHAT_MODEL, "is not a saved MLP"]),
+    # sizes that would take forever to build, checked against the layers the file holds
+    ("model-huge-layer", "predict", MODEL, _stated_sizes(5, [10**9, 5]),
+     [WHAT_MODEL, "is not a saved MLP", "do not match its layers, [5, 4, 5]"]),
+    ("model-huge-n-in", "predict", MODEL, _stated_sizes(10**9, [4, 5]),
+     [WHAT_MODEL, "is not a saved MLP", "do not match its layers, [5, 4, 5]"]),
+    ("model-missing", "predict", MODEL, None, [WHAT_MODEL, "is missing"]),
+    ("dataset-truncated-train", "train", DATASET, lambda t: t[:100],
+     [WHAT_DATASET, "is not valid JSON"]),
+    ("dataset-list-train", "train", DATASET, "[]", [WHAT_DATASET, "is malformed"]),
+    ("dataset-four-examples-train", "train", DATASET, _four_examples,
+     [WHAT_DATASET, "must hold 5 examples"]),
+    ("dataset-truncated-predict", "predict", DATASET, lambda t: t[:100],
+     [WHAT_DATASET, "is not valid JSON"]),
+    ("dataset-no-tenses-predict", "predict", DATASET, _dataset_without("tenses"),
+     [WHAT_DATASET, "is malformed"]),
+    ("loss-csv-word", "verify", LOSS_CSV, "epoch,loss\n1,abc\n",
+     [f"loss history {LOSS_CSV} is malformed"]),
+    ("loss-csv-no-loss-column", "verify", LOSS_CSV, "epoch,cost\n1,0.5\n",
+     [f"loss history {LOSS_CSV} is malformed"]),
+    ("loss-csv-header-only", "verify", LOSS_CSV, "epoch,loss\n",
+     [f"loss history {LOSS_CSV} must hold a finite loss per epoch"]),
+    ("loss-csv-nan", "verify", LOSS_CSV, "epoch,loss\n1,nan\n",
+     [f"loss history {LOSS_CSV} must hold a finite loss per epoch"]),
+    ("loss-csv-binary", "verify", LOSS_CSV, b"\xff\xfe\x00\x01",
+     [f"loss history {LOSS_CSV} is malformed"]),
+    ("loss-csv-missing", "verify", LOSS_CSV, None, [f"loss history {LOSS_CSV} is missing"]),
+    ("train-metrics-truncated", "verify", "metrics/train.json", '{"final_loss": 0.05',
+     ["training metrics metrics/train.json is not valid JSON"]),
+    ("train-metrics-word", "verify", "metrics/train.json",
+     lambda t: t.replace('"final_loss": 0.', '"final_loss": "low", "x": 0.'),
+     ["training metrics metrics/train.json is malformed: it needs final_loss"]),
+    ("predictions-empty", "verify", f"{EXP}/predictions.json", '{"predictions": []}',
+     [f"predictions {EXP}/predictions.json is malformed"]),
+    ("predictions-no-correct", "verify", f"{EXP}/predictions.json",
+     lambda t: t.replace('"correct"', '"right"'),
+     [f"predictions {EXP}/predictions.json is malformed", "correct"]),
+    ("manifest-no-config", "verify", f"{EXP}/manifest.json", "{}",
+     [f"training manifest {EXP}/manifest.json is malformed: it needs config"]),
+    ("verbs-broken-yaml", "build_dataset", "data/verbs.yaml", "tenses: [a, b\n",
+     ["verb table data/verbs.yaml is not valid YAML at line 2"]),
+    ("verbs-four-forms", "build_dataset", "data/verbs.yaml",
+     lambda t: t.replace("[work, works, worked, worked, will work]", "[work, works]"),
+     ["verb table data/verbs.yaml: `work.english` must list 5 forms"]),
+]
+
+
+@pytest.mark.parametrize(
+    "stage, name, content, fragments", [row[1:] for row in CORRUPT], ids=[row[0] for row in CORRUPT]
+)
+def test_a_corrupt_input_file_is_named_in_one_line(workspace, stage, name, content, fragments):
+    before = snapshot(workspace)
+    path = workspace / name
+    if content is None:
+        path.unlink()
+    elif callable(content):
+        path.write_text(content(path.read_text(encoding="utf-8")), encoding="utf-8")
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    message = one_error_line(run_stage(workspace, stage))
+    for fragment in fragments:
+        assert fragment in message
+    assert_only_changed(workspace, before, name)
+
+
+def test_following_the_advice_for_a_corrupt_model_repairs_it(reproduced):
+    before = snapshot(reproduced)
+    (reproduced / MODEL).write_text('{"n_in": 5, "lay')
+    message = one_error_line(run_stage(reproduced, "predict"))
+    assert "delete it and run `dvc repro`" in message
+    (reproduced / MODEL).unlink()
+    run(["dvc", "repro"], reproduced)
+    assert snapshot(reproduced) == before

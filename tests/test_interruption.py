@@ -1,0 +1,247 @@
+"""Interrupting the pipeline, for real: `dvc repro` with a long training run, stopped mid-train
+by SIGKILL, SIGINT (a terminal's Ctrl-C) or SIGTERM sent to its whole process group, and a
+second `dvc repro` started while one runs. Afterwards no file is half-written, no stage is
+recorded as done that is not, and the next `dvc repro` completes cleanly.
+
+What DVC 3.67 does, found here: it deletes a stage's outputs before running it; on SIGINT it
+waits for the stage (which exits 130) and then fails with "exited with 130"; SIGTERM and
+SIGKILL end it at once. The repository lock (.dvc/tmp/lock) is an OS lock that dies with the
+process; the per-file entries in .dvc/tmp/rwlock stay, and the next `dvc repro` removes them
+itself ("... had been killed. Auto removed it from the lock file.") because their PID is gone.
+While a stage runs DVC holds only that rwlock, so a second `dvc repro` fails with "... is
+busy, it is being blocked by: (PID n): dvc repro"; between stages it holds the repository
+lock, and the second fails with "Unable to acquire lock".
+"""
+
+import contextlib
+import csv
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import psutil
+import pytest
+import yaml
+
+from conftest import REPO, project_env, run
+from minigrad.files import write_json
+from test_bad_input import leftover_temp_files, stage_outs
+
+LONG = 100_000  # epochs: minutes of training, stopped within seconds
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"IEND\xaeB`\x82"
+LOSS_CSV = "metrics/loss.csv"
+INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
+TERMINATED = "terminated (SIGTERM): nothing half-written was left; run `dvc repro` again"
+
+
+def set_epochs(project, epochs):
+    path = project / "params.yaml"
+    path.write_text(re.sub(r"epochs: \d+", f"epochs: {epochs}", path.read_text()))
+
+
+@pytest.fixture
+def start_repro(tmp_path):
+    """start_repro(project): `dvc repro` in its own process group, its output going to files
+    we can poll; whatever is left of the group is killed when the test ends."""
+    started = []
+
+    def start(project):
+        out, err = tmp_path / "repro.out", tmp_path / "repro.err"
+        with open(out, "w") as out_file, open(err, "w") as err_file:
+            process = subprocess.Popen(
+                ["dvc", "repro"], cwd=project, env=project_env(), stdout=out_file,
+                stderr=err_file, start_new_session=True,
+            )
+        started.append(process)
+        return process, out, err
+
+    yield start
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_until_training(process, err, epochs=5, timeout=90):
+    """Return once the train stage has logged `epochs` epochs: it is really running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = err.read_text()
+        if text.count('"message": "epoch"') >= epochs:
+            return
+        if process.poll() is not None:
+            pytest.fail(f"dvc repro ended (exit {process.returncode}) before training:\n{text}")
+        time.sleep(0.05)
+    pytest.fail(f"training did not start within {timeout} s")
+
+
+def running_in_group(pgid):
+    """The processes of group `pgid` that still run (zombies waiting to be reaped do not)."""
+    running = []
+    for process in psutil.process_iter(["status"]):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.getpgid(process.pid) == pgid and process.info["status"] != psutil.STATUS_ZOMBIE:
+                running.append(process)
+    return running
+
+
+def stop_group(process, signum, timeout=60):
+    """Send `signum` to the whole process group; return dvc's exit code once all are gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+    code = process.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while running_in_group(process.pid):  # the stage too, not only dvc
+        if time.monotonic() > deadline:
+            pytest.fail(f"{running_in_group(process.pid)} outlived the signal")
+        time.sleep(0.05)
+    return code
+
+
+def assert_workspace_good(project):
+    """No truncated or half-written file: every JSON, YAML, CSV, PNG and SVG is complete."""
+    for path in project.rglob("*"):
+        parts = set(path.relative_to(project).parts)
+        if not path.is_file() or {".git", ".dvc"} & parts:
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".json":
+            json.loads(data)
+        elif path.suffix in (".yaml", ".lock"):
+            yaml.safe_load(data)
+        elif path.suffix == ".png":
+            assert data.startswith(PNG_SIGNATURE) and data.endswith(PNG_END), path
+        elif path.suffix == ".svg":
+            ET.fromstring(data)
+        elif path.suffix == ".csv":
+            rows = list(csv.reader(data.decode().splitlines()))
+            assert rows[0] == ["epoch", "loss"] and len(rows) > 1, path
+            assert [int(epoch) for epoch, _ in rows[1:]] == list(range(1, len(rows)))
+            assert all(math.isfinite(float(loss)) for _, loss in rows[1:])
+    assert leftover_temp_files(project) == []
+
+
+def assert_reproduced(project):
+    """Every output of every stage is there and complete, and DVC agrees it is up to date."""
+    for stage in yaml.safe_load((project / "dvc.yaml").read_text())["stages"]:
+        for name in stage_outs(stage):
+            assert (project / name).is_file(), name
+    assert_workspace_good(project)
+    assert "up to date" in run(["dvc", "status"], project).stdout
+
+
+def test_kill_9_mid_training_leaves_nothing_half_written_and_the_rerun_completes(
+        reproduced, start_repro):
+    lock = (reproduced / "dvc.lock").read_text()
+    set_epochs(reproduced, LONG)
+    process, out, err = start_repro(reproduced)
+    wait_until_training(process, err)
+    assert stop_group(process, signal.SIGKILL) == -signal.SIGKILL
+
+    assert_workspace_good(reproduced)
+    assert (reproduced / "dvc.lock").read_text() == lock  # train is not recorded as done
+    assert "train:" in run(["dvc", "status"], reproduced).stdout
+    assert not (reproduced / "experiments/07-train-tense-logits/model.json").exists()
+
+    set_epochs(reproduced, 40)  # a new value: train really runs again
+    result = run(["dvc", "repro"], reproduced)
+    assert "Running stage 'train'" in result.stdout
+    assert "had been killed. Auto removed it from the lock file." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_reproduced(reproduced)
+    assert json.loads((reproduced / "metrics/train.json").read_text())["epochs"] == 40
+
+
+def errors_logged(err):
+    """(logger, message) of each JSON error line in a captured stderr."""
+    return [
+        (entry["logger"], entry["message"])
+        for entry in map(json.loads, filter(lambda line: line.startswith("{"), err.splitlines()))
+        if entry["level"] == "error"
+    ]
+
+
+def test_ctrl_c_mid_training_ends_in_one_line_and_the_rerun_completes(reproduced, start_repro):
+    lock, losses = (reproduced / "dvc.lock").read_text(), (reproduced / LOSS_CSV).read_bytes()
+    set_epochs(reproduced, LONG)
+    process, out, err = start_repro(reproduced)
+    wait_until_training(process, err)
+    # DVC ignores SIGINT while its stage runs, waits for it, then reports the failure
+    assert stop_group(process, signal.SIGINT) == 255
+
+    assert "Traceback" not in out.read_text() + err.read_text()
+    assert errors_logged(err.read_text()) == [("train", INTERRUPTED)]
+    assert "ERROR: failed to reproduce 'train'" in err.read_text()
+    assert "exited with 130" in err.read_text()
+    assert_workspace_good(reproduced)
+    assert (reproduced / "dvc.lock").read_text() == lock
+
+    run(["git", "checkout", "--", "params.yaml"], reproduced)
+    result = run(["dvc", "repro"], reproduced)
+    assert "Traceback" not in result.stderr
+    assert_reproduced(reproduced)
+    assert (reproduced / LOSS_CSV).read_bytes() == losses
+
+
+def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cleanly(
+        reproduced, start_repro):
+    lock, losses = (reproduced / "dvc.lock").read_text(), (reproduced / LOSS_CSV).read_bytes()
+    set_epochs(reproduced, LONG)
+    process, out, err = start_repro(reproduced)
+    wait_until_training(process, err)
+    second = run(["dvc", "repro"], reproduced, check=False, timeout=120)
+    assert second.returncode != 0 and "Traceback" not in second.stderr
+    # DVC's own message: the repository lock, or (while a stage runs, when DVC holds only
+    # its files) .dvc/tmp/rwlock
+    assert re.search(r"Unable to acquire lock|is busy, it is being blocked by", second.stderr)
+    assert "lock" in second.stderr and "Running stage" not in second.stdout
+    running = err.read_text().count('"message": "epoch"')
+    time.sleep(0.5)
+    assert process.poll() is None  # the first run goes on training
+    assert err.read_text().count('"message": "epoch"') > running
+
+    # SIGTERM ends DVC at once; the stage cleans up and says so in one line
+    assert stop_group(process, signal.SIGTERM) == -signal.SIGTERM
+    assert "Traceback" not in out.read_text() + err.read_text()
+    assert errors_logged(err.read_text()) == [("train", TERMINATED)]
+    assert_workspace_good(reproduced)
+    assert (reproduced / "dvc.lock").read_text() == lock
+
+    run(["git", "checkout", "--", "params.yaml"], reproduced)
+    result = run(["dvc", "repro"], reproduced)
+    assert "Traceback" not in result.stderr
+    assert_reproduced(reproduced)
+    assert (reproduced / LOSS_CSV).read_bytes() == losses
+
+
+WRITER = """
+import sys, time
+from minigrad.files import atomic_path
+with atomic_path(sys.argv[1]) as tmp:
+    tmp.write_text('{"half')
+    print(tmp, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_file_and_its_temp_goes_next_time(tmp_path):
+    target = tmp_path / "model.json"
+    write_json(target, {"old": 1})
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
+    temp = tmp_path / os.path.basename(writer.stdout.readline().strip())
+    writer.kill()  # SIGKILL: no `finally`, no cleanup
+    writer.wait()
+    assert temp.exists() and temp.name.startswith(f".model.json.{writer.pid}.")
+    assert json.loads(target.read_text()) == {"old": 1}  # never half-written
+
+    write_json(target, {"new": 2})
+    assert json.loads(target.read_text()) == {"new": 2}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
