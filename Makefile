@@ -1,14 +1,16 @@
 # The two commands a newcomer needs: `make repro` and `make test`. Both set up .venv (the
-# package and its dependencies) and Graphviz's dot first.
+# package and its dependencies), Graphviz's dot and the offline page for `dvc plots` first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# .dvc/config's plots.html_template: Vega inlined, so `dvc plots show/diff` pages draw offline.
+PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC runs each stage's `python` from PATH: make it the venv's.
 export PATH := $(BIN):$(PATH)
 
 .PHONY: setup repro test bench
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 	@scripts/install-graphviz.sh
 
 $(VENV)/.installed: pyproject.toml
@@ -16,6 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
+
+$(PLOTS_TEMPLATE): $(VENV)/.installed scripts/make_plots_template.py
+	$(BIN)/python scripts/make_plots_template.py $@
 
 repro: setup
 	$(BIN)/python scripts/check_params.py params.yaml data/verbs.yaml
