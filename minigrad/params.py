@@ -10,6 +10,7 @@ import re
 import yaml
 
 from minigrad.errors import ParamsError
+from minigrad.expression import FUNCTIONS  # a variable may not be named like a function
 
 __all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
 
@@ -17,7 +18,6 @@ N_TENSES = 5  # the network's input and output width: one unit per tense
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
 MAX_LAYERS = 10
 MAX_LAYER_SIZE = 256
-FUNCTION_NAMES = ("exp", "log", "tanh", "relu", "sigmoid")
 SECTIONS = ("seed", "data", "model", "train", "verify", "viz")
 
 
@@ -142,10 +142,10 @@ def _check_viz(params, verbs):
         _fail("viz.values", values, "a mapping of variable names to numbers, e.g. {a: 2, b: 3}")
     checked = {}
     for name, value in values.items():
-        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTION_NAMES:
+        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
             _fail(
                 "viz.values", name,
-                f"variable names must be identifiers other than {', '.join(FUNCTION_NAMES)}",
+                f"variable names must be identifiers other than {', '.join(FUNCTIONS)}",
             )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             _fail(f"viz.values.{name}", value, "a finite number")
