@@ -137,6 +137,15 @@ def assert_reproduced(project):
     assert "up to date" in run(["dvc", "status"], project).stdout
 
 
+def assert_rerun_gives_the_same_run(project, losses):
+    """With params.yaml restored, `dvc repro` completes and trains the same losses again."""
+    run(["git", "checkout", "--", "params.yaml"], project)
+    result = run(["dvc", "repro"], project)
+    assert "Traceback" not in result.stderr
+    assert_reproduced(project)
+    assert (project / LOSS_CSV).read_bytes() == losses
+
+
 def test_kill_9_mid_training_leaves_nothing_half_written_and_the_rerun_completes(
         reproduced, start_repro):
     lock = (reproduced / "dvc.lock").read_text()
@@ -183,11 +192,7 @@ def test_ctrl_c_mid_training_ends_in_one_line_and_the_rerun_completes(reproduced
     assert_workspace_good(reproduced)
     assert (reproduced / "dvc.lock").read_text() == lock
 
-    run(["git", "checkout", "--", "params.yaml"], reproduced)
-    result = run(["dvc", "repro"], reproduced)
-    assert "Traceback" not in result.stderr
-    assert_reproduced(reproduced)
-    assert (reproduced / LOSS_CSV).read_bytes() == losses
+    assert_rerun_gives_the_same_run(reproduced, losses)
 
 
 def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cleanly(
@@ -214,11 +219,7 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
     assert_workspace_good(reproduced)
     assert (reproduced / "dvc.lock").read_text() == lock
 
-    run(["git", "checkout", "--", "params.yaml"], reproduced)
-    result = run(["dvc", "repro"], reproduced)
-    assert "Traceback" not in result.stderr
-    assert_reproduced(reproduced)
-    assert (reproduced / LOSS_CSV).read_bytes() == losses
+    assert_rerun_gives_the_same_run(reproduced, losses)
 
 
 WRITER = """
