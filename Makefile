@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-# .dvc/config's plots.html_template: Vega inlined, so `dvc plots show/diff` pages draw offline.
+# DVC's plots.html_template: Vega inlined, so `dvc plots show/diff` pages draw offline.
 PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC runs each stage's `python` from PATH: make it the venv's.
 export PATH := $(BIN):$(PATH)
@@ -19,8 +19,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
+# The setting is local (.dvc/config.local, not committed): a clone that has not run
+# `make setup` yet gets DVC's own online page rather than an error about a missing file.
 $(PLOTS_TEMPLATE): $(VENV)/.installed scripts/make_plots_template.py
 	$(BIN)/python scripts/make_plots_template.py $@
+	$(BIN)/dvc config --local plots.html_template plots_template.html
 
 repro: setup
 	$(BIN)/python scripts/check_params.py params.yaml data/verbs.yaml

@@ -1,14 +1,16 @@
 """Pages that `dvc plots show` / `dvc plots diff` write, made the way `make setup` sets them up.
 
-The template that .dvc/config's plots.html_template names is generated, not committed, so a
-copy of the project lacks it, as a fresh clone does before `make setup`. `install_template`
-puts one there: generated once per test session by scripts/make_plots_template.py.
+The template that DVC's plots.html_template names is generated, and the setting written to
+.dvc/config.local, by `make setup`; neither is committed, so a copy of the project lacks both,
+as a fresh clone does before `make setup`. `install_template` sets a copy up the same way,
+with a template generated once per test session by scripts/make_plots_template.py.
 """
 
 import re
 import shutil
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from conftest import REPO, run
@@ -22,12 +24,15 @@ _generated = {}
 
 
 def install_template(tmp_path_factory, repo):
-    """Write the offline template where `repo`'s .dvc/config points; return its path."""
+    """Set `repo` up as `make setup` does: the offline template, and DVC's local setting
+    that points at it. Returns the template's path."""
     if "path" not in _generated:
         path = tmp_path_factory.mktemp("plots_template") / "plots_template.html"
         run([sys.executable, "scripts/make_plots_template.py", str(path)], REPO)
         _generated["path"] = path
-    return shutil.copyfile(_generated["path"], repo / TEMPLATE)
+    installed = shutil.copyfile(_generated["path"], repo / TEMPLATE)
+    run(["dvc", "config", "--local", "plots.html_template", Path(TEMPLATE).name], repo)
+    return installed
 
 
 class _References(HTMLParser):
