@@ -1,7 +1,7 @@
 """Plots that render with no network: DVC's plots.html_template, made by make_plots_template.
 
-DVC's own page loads Vega from a CDN and is blank offline. .dvc/config points
-plots.html_template at a page with the JavaScript inlined, which scripts/make_plots_template.py
+DVC's own page loads Vega from a CDN and is blank offline. `make setup` points
+plots.html_template (in .dvc/config.local) at a page with the JavaScript inlined, which scripts/make_plots_template.py
 writes from vl-convert-python. These tests check the script, the configuration, and the page
 `dvc plots show` writes with it, opened in headless Chromium with networking off; and, as the
 control, that DVC's default page draws nothing under the same conditions.
