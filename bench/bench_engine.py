@@ -290,32 +290,29 @@ os._exit(0)  # skip tearing down two million cyclic nodes
 """
 
 
-def minigrad_chain(gc_on):
-    with collector(gc_on):
-        start = time.perf_counter()
-        x = Value(1.0)
-        y = x
-        for _ in range(CHAIN_LENGTH):
-            y = y * CHAIN_FACTOR
-        y.backward()
-        elapsed = time.perf_counter() - start
-        start = time.perf_counter()
-        del y
-        freed = time.perf_counter() - start
-    return elapsed, freed, x.grad
-
-
-def torch_chain():
+def time_chain(x, length):
+    """(seconds to build y = x * f * f ... and run backward, seconds to free it)."""
     start = time.perf_counter()
-    x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
     y = x
-    for _ in range(TORCH_CHAIN_LENGTH):
+    for _ in range(length):
         y = y * CHAIN_FACTOR
     y.backward()
     elapsed = time.perf_counter() - start
     start = time.perf_counter()
     del y
-    freed = time.perf_counter() - start
+    return elapsed, time.perf_counter() - start
+
+
+def minigrad_chain(gc_on):
+    with collector(gc_on):
+        x = Value(1.0)
+        elapsed, freed = time_chain(x, CHAIN_LENGTH)
+    return elapsed, freed, x.grad
+
+
+def torch_chain():
+    x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    elapsed, freed = time_chain(x, TORCH_CHAIN_LENGTH)
     return elapsed, freed, x.grad.item()
 
 
