@@ -12,7 +12,7 @@ import yaml
 from minigrad.errors import ParamsError
 from minigrad.expression import FUNCTIONS  # a variable may not be named like a function
 
-__all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
+__all__ = ["load_params", "check_params", "yaml_error_place", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
 
 N_TENSES = 5  # the network's input and output width: one unit per tense
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
@@ -180,6 +180,14 @@ def check_params(params, sections=SECTIONS, verbs=None):
     return {name: _CHECKERS[name](params, verbs) for name in sections}
 
 
+def yaml_error_place(err):
+    """' at line L, column C: what is wrong', one line, from a YAML (or reading) error."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"{where}: {problem}"
+
+
 def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     """Read params.yaml and return the checked values of `sections`."""
     try:
@@ -190,8 +198,5 @@ def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
     except yaml.YAMLError as err:
-        where = getattr(err, "problem_mark", None)
-        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ParamsError(f"{path} is not valid YAML{line}: {problem}") from None
+        raise ParamsError(f"{path} is not valid YAML{yaml_error_place(err)}") from None
     return check_params(params, sections, verbs)

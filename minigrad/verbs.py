@@ -3,7 +3,7 @@
 import yaml
 
 from minigrad.errors import DataFileError
-from minigrad.params import N_TENSES
+from minigrad.params import N_TENSES, yaml_error_place
 
 __all__ = ["load_verb_table"]
 
@@ -16,10 +16,7 @@ def load_verb_table(path):
     except FileNotFoundError:
         raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise DataFileError(f"verb table {path} is not valid YAML{where}: {problem}") from None
+        raise DataFileError(f"verb table {path} is not valid YAML{yaml_error_place(err)}") from None
     if (
         not isinstance(table, dict)
         or not isinstance(table.get("tenses"), list)
