@@ -21,7 +21,7 @@ from minigrad.files import sha256_of, write_json
 __all__ = ["build_manifest", "validate_manifest", "write_manifest", "SCHEMA"]
 
 SCHEMA = json.loads((Path(__file__).with_name("manifest.schema.json")).read_text())
-PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "PyYAML", "jsonschema")
+PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml", "jsonschema")
 
 
 def _git_state():

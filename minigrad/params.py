@@ -5,48 +5,18 @@ value raises ParamsError naming the key, the value and what is allowed.
 """
 
 import math
-import re
-
-import yaml
 
 from minigrad.errors import ParamsError
 from minigrad.expression import FUNCTIONS  # a variable may not be named like a function
+from minigrad.yaml12 import YAMLError, read_yaml, yaml_error_place
 
-__all__ = ["load_params", "check_params", "yaml_error_place", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
+__all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
 
 N_TENSES = 5  # the network's input and output width: one unit per tense
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
 MAX_LAYERS = 10
 MAX_LAYER_SIZE = 256
 SECTIONS = ("seed", "data", "model", "train", "verify", "viz")
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader that reads `1e-3` as a float and refuses a repeated key, as DVC (ruamel) does."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults` may be overridden
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                repeated = key in seen
-            except TypeError:  # an unhashable key: the SafeLoader says so itself
-                break
-            if repeated:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} appears twice (keep one)", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)[eE][-+]?\d+$"),
-    list("-+0123456789."),
-)
 
 
 def _fail(key, value, allowed):
@@ -180,23 +150,14 @@ def check_params(params, sections=SECTIONS, verbs=None):
     return {name: _CHECKERS[name](params, verbs) for name in sections}
 
 
-def yaml_error_place(err):
-    """' at line L, column C: what is wrong', one line, from a YAML (or reading) error."""
-    mark = getattr(err, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    return f"{where}: {problem}"
-
-
 def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     """Read params.yaml and return the checked values of `sections`."""
     try:
-        with open(path, encoding="utf-8") as f:
-            params = yaml.load(f, Loader=_Yaml12Loader)
+        params = read_yaml(path)
     except FileNotFoundError:
         raise ParamsError(f"{path} is missing: copy it from git (`git checkout -- {path}`)") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
-    except yaml.YAMLError as err:
+    except YAMLError as err:
         raise ParamsError(f"{path} is not valid YAML{yaml_error_place(err)}") from None
     return check_params(params, sections, verbs)

@@ -1,9 +1,8 @@
 """The verb table (data/verbs.yaml): each verb's five tenses in English and Spanish."""
 
-import yaml
-
 from minigrad.errors import DataFileError
-from minigrad.params import N_TENSES, yaml_error_place
+from minigrad.params import N_TENSES
+from minigrad.yaml12 import YAMLError, read_yaml, yaml_error_place
 
 __all__ = ["load_verb_table"]
 
@@ -11,11 +10,10 @@ __all__ = ["load_verb_table"]
 def load_verb_table(path):
     """{"tenses": [...5 names], "verbs": {verb: {"english": [...5], "spanish": [...5]}}}."""
     try:
-        with open(path, encoding="utf-8") as f:
-            table = yaml.safe_load(f)
+        table = read_yaml(path)
     except FileNotFoundError:
         raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
+    except (YAMLError, OSError, UnicodeDecodeError) as err:
         raise DataFileError(f"verb table {path} is not valid YAML{yaml_error_place(err)}") from None
     if (
         not isinstance(table, dict)

@@ -103,7 +103,7 @@ BAD_PARAMS = [  # (id, stage, old, new, fragments of the message)
     ("unknown-verb", "build_dataset", "verb: work", "verb: swim",
      ["data.verb = 'swim'", "one of be, come, do"]),
     ("duplicate-key", "build_dataset", "verb: work", "verb: work\n  verb: go",
-     ["params.yaml is not valid YAML at line 7", "'verb' appears twice"]),
+     ["params.yaml is not valid YAML at line 7", 'duplicate key "verb"']),
     ("malformed-yaml", "train", "layer_sizes: [4, 5]", "layer_sizes: [4, 5",
      ["params.yaml is not valid YAML at line 10"]),
     ("lr-word", "train", "lr: 0.05", "lr: fast", ["train.lr = 'fast'", "a finite number > 0"]),

@@ -69,8 +69,16 @@ BAD = [
     # malformed YAML: the message gives the line
     ("unclosed-list", sizes("[4, 5"), ["params.yaml is not valid YAML at line 10"]),
     ("tab-indent", lr("0.05").replace("  lr:", "\tlr:"), ["not valid YAML at line 13", "'\\t'"]),
-    ("duplicate-key", lr("0.05\n  lr: 0.5"), ["not valid YAML at line 14", "'lr' appears twice"]),
-    ("duplicate-section", GOOD + "train:\n  lr: 1\n", ["'train' appears twice"]),
+    ("duplicate-key", lr("0.05\n  lr: 0.5"),
+     ["not valid YAML at line 14", 'duplicate key "lr" with value "0.5" (original value: "0.05")']),
+    ("duplicate-section", GOOD + "train:\n  lr: 1\n", ['duplicate key "train"']),
+    ("impossible-date", lr("2026-13-45"), ["not valid YAML: a value cannot be read", "month"]),
+    ("bad-int-tag", epochs("!!int many"), ["not valid YAML: a value cannot be read", "'many'"]),
+    ("python-tag", lr("!!python/object:os.system x"), ["not valid YAML at line 13",
+                                                      "could not determine a constructor"]),
+    # YAML 1.1 readings (PyYAML's) that YAML 1.2 (DVC's) does not share: the value DVC shows
+    ("lr-yes", lr("yes"), ["train.lr = 'yes'", ALLOWED_NUMBER]),
+    ("epochs-sexagesimal", epochs("1:30"), ["train.epochs = '1:30'", ALLOWED_EPOCHS]),
     ("empty-file", "", ["params.yaml is empty", "seed, data, model, train, verify, viz"]),
     ("only-comments", "# all gone\n", ["params.yaml is empty"]),
     ("a-list", "- 0.05\n", ["must be a mapping of sections", "[0.05]"]),
@@ -168,6 +176,8 @@ GOOD_VARIANTS = [
     ("epochs-one", epochs("1"), ("train", "epochs"), 1),
     ("epochs-most", epochs("100000"), ("train", "epochs"), 100000),
     ("epochs-underscore", epochs("1_000"), ("train", "epochs"), 1000),
+    ("epochs-leading-zero", epochs("010"), ("train", "epochs"), 10),  # YAML 1.1 would read 8
+    ("epochs-octal", epochs("0o10"), ("train", "epochs"), 8),  # YAML 1.1 would read a string
     ("sizes-no-hidden", sizes("[5]"), ("model", "layer_sizes"), [5]),
     ("sizes-two-hidden", sizes("[8, 3, 5]"), ("model", "layer_sizes"), [8, 3, 5]),
     ("sizes-block-list", sizes("\n    - 4\n    - 5"), ("model", "layer_sizes"), [4, 5]),
