@@ -14,7 +14,7 @@ from operator import attrgetter
 
 __all__ = ["Value"]
 
-_NUMBER = (int, float)
+_NUMBER = (int, float)  # bool is an int to Python, but a flag is no operand: refused
 
 
 class Value:
@@ -54,7 +54,7 @@ class Value:
     def __add__(self, other):
         if type(other) is Value:
             return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             return _node(self.data + other, "+", (self,), (1.0,))
         return NotImplemented
 
@@ -63,12 +63,12 @@ class Value:
     def __sub__(self, other):
         if type(other) is Value:
             return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             return _node(self.data - other, "-", (self,), (1.0,))
         return NotImplemented
 
     def __rsub__(self, other):  # other - self
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             return _node(other - self.data, "-", (self,), (-1.0,))
         return NotImplemented
 
@@ -77,7 +77,7 @@ class Value:
             return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
         if type(other) is float:  # the common constant first: it needs no conversion
             return _node(self.data * other, "*", (self,), (other,))
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             return _node(self.data * other, "*", (self,), (float(other),))
         return NotImplemented
 
@@ -89,13 +89,13 @@ class Value:
             b = other.data
             _check_divisor(self.data, b)
             return _node(self.data / b, "/", (self, other), (1.0 / b, -(self.data / b) / b))
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             _check_divisor(self.data, other)
             return _node(self.data / other, "/", (self,), (1.0 / other,))
         return NotImplemented
 
     def __rtruediv__(self, other):  # k / a: d/da = -k/a**2
-        if isinstance(other, _NUMBER):
+        if isinstance(other, _NUMBER) and type(other) is not bool:
             a = self.data
             _check_divisor(other, a)
             return _node(other / a, "/", (self,), (-(other / a) / a,))
@@ -105,7 +105,7 @@ class Value:
         return _node(-self.data, "neg", (self,), (-1.0,))
 
     def __pow__(self, exponent):  # x ** n: d/dx = n * x**(n-1)
-        if isinstance(exponent, Value) or not isinstance(exponent, _NUMBER):
+        if not isinstance(exponent, _NUMBER) or type(exponent) is bool:
             return NotImplemented
         x, n = self.data, float(exponent)
         if x < 0 and not n.is_integer():
@@ -123,7 +123,7 @@ class Value:
         return _node(_float_pow(x, n), f"**{_short(exponent)}", (self,), (slope,))
 
     def __rpow__(self, base):  # k ** x: d/dx = k**x * ln k
-        if not isinstance(base, _NUMBER):
+        if not isinstance(base, _NUMBER) or type(base) is bool:
             return NotImplemented
         if base <= 0:
             raise ValueError(f"pow: number ** Value needs a base > 0, got {base!r}")
