@@ -3,15 +3,36 @@
 A MinigradError (bad params, a bad expression, a corrupt file, a missing tool, divergence)
 becomes one line on stderr and exit code 1; Ctrl-C or SIGTERM ends the stage with one line
 and 130/143. No traceback for anything the user can fix.
+
+Each stage script imports this module first: from then on, a Ctrl-C that lands while the script
+is still importing the rest (50-230 ms; before run_stage starts) also ends in that one line.
 """
 
 import signal
 import sys
+from pathlib import Path
 
 from minigrad.errors import MinigradError
 from minigrad.jsonlog import get_logger
 
 __all__ = ["run_stage"]
+
+INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
+TERMINATED = "terminated (SIGTERM): nothing half-written was left; run `dvc repro` again"
+
+
+def _one_line_for_ctrl_c(kind, value, traceback, previous=sys.excepthook):
+    """Python's hook for an uncaught exception: a Ctrl-C outside run_stage gets one log line.
+
+    Python then still ends the process by SIGINT, as it does for any uncaught Ctrl-C.
+    """
+    if issubclass(kind, KeyboardInterrupt):
+        get_logger(Path(sys.argv[0]).stem or "stage").error(INTERRUPTED)
+    else:
+        previous(kind, value, traceback)
+
+
+sys.excepthook = _one_line_for_ctrl_c
 
 
 class _Terminated(BaseException):
@@ -32,8 +53,8 @@ def run_stage(main, name):
         log.error(str(err))
         sys.exit(1)
     except KeyboardInterrupt:
-        log.error("interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again")
+        log.error(INTERRUPTED)
         sys.exit(130)
     except _Terminated:
-        log.error("terminated (SIGTERM): nothing half-written was left; run `dvc repro` again")
+        log.error(TERMINATED)
         sys.exit(143)

@@ -5,12 +5,13 @@
 Reads params.yaml `data.verb`; the task is the identity: tense i in, tense i out.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 
 from minigrad.files import write_json
 from minigrad.jsonlog import get_logger
 from minigrad.params import N_TENSES, load_params
-from minigrad.stage import run_stage
 from minigrad.verbs import load_verb_table
 
 log = get_logger("build_dataset")

@@ -8,13 +8,14 @@ predictions.json holds, per tense, the input, the 5 outputs, the predicted tense
 and whether it is right; confusion.json the actual/predicted pairs that DVC plots.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 
 from minigrad import MLP
 from minigrad.errors import DataFileError
 from minigrad.files import read_json, write_json
 from minigrad.jsonlog import get_logger
-from minigrad.stage import run_stage
 
 log = get_logger("predict")
 

@@ -7,6 +7,8 @@
 This is the lab's train.py. It reads top to bottom: configuration, data, model, loop, save.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 import math
 import time
@@ -16,7 +18,6 @@ from minigrad.errors import DataFileError, DivergenceError
 from minigrad.files import atomic_path, read_json, write_json, write_text
 from minigrad.jsonlog import get_logger
 from minigrad.params import N_TENSES, load_params
-from minigrad.stage import run_stage
 
 log = get_logger("train")
 

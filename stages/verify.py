@@ -11,6 +11,8 @@ delete a failing stage's outputs, and `dvc exp run` would drop the experiment, l
 very runs worth looking at. `make repro` fails when verify.json says passed is false.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 import csv
 import math
@@ -19,7 +21,6 @@ from minigrad.errors import DataFileError
 from minigrad.files import read_json, write_json, write_text
 from minigrad.jsonlog import get_logger
 from minigrad.params import load_params
-from minigrad.stage import run_stage
 
 log = get_logger("verify")
 

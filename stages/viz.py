@@ -8,6 +8,8 @@ graph as SVG (minigrad.drawing, which needs Graphviz's `dot`), a README that exp
 the run manifest.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 import math
 import os
@@ -20,7 +22,6 @@ from minigrad.files import write_text
 from minigrad.jsonlog import get_logger
 from minigrad.manifest import build_manifest, write_manifest
 from minigrad.params import load_params
-from minigrad.stage import run_stage
 
 log = get_logger("viz")
 

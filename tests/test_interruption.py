@@ -32,7 +32,7 @@ import yaml
 
 from conftest import REPO, project_env, run
 from minigrad.files import write_json
-from test_bad_input import leftover_temp_files, stage_outs
+from test_bad_input import STAGES, leftover_temp_files, stage_outs
 
 LONG = 100_000  # epochs: minutes of training, stopped within seconds
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -227,6 +227,46 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
     assert (reproduced / "dvc.lock").read_text() == lock
 
     assert_rerun_gives_the_same_run(reproduced, losses)
+
+
+# A real SIGINT at a set point of a stage's start: this sitecustomize (on PYTHONPATH, so Python
+# loads it before the stage) sends one the moment the stage imports argparse, which every stage
+# does just after minigrad.stage and long before run_stage takes over.
+CTRL_C_AT_IMPORT = """
+import os, signal, sys
+
+class CtrlCAtImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "argparse":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlCAtImport())
+"""
+
+
+def workspace_files(project):
+    return {
+        path: path.read_bytes() for path in project.rglob("*")
+        if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+    }
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_ctrl_c_while_a_stage_is_still_importing_is_one_line_too(reproduced, tmp_path, stage):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CTRL_C_AT_IMPORT)
+    before = workspace_files(reproduced)
+
+    result = run(STAGES[stage]["cmd"].split(), reproduced, check=False,
+                 env=project_env(PYTHONPATH=str(hook)))
+
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert errors_logged(result.stderr) == [(stage, INTERRUPTED)]
+    assert len(result.stderr.splitlines()) == 1
+    assert result.returncode == -signal.SIGINT  # Python's own end for a Ctrl-C it did not catch
+    assert workspace_files(reproduced) == before
 
 
 WRITER = """
