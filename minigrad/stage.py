@@ -4,8 +4,9 @@ A MinigradError (bad params, a bad expression, a corrupt file, a missing tool, d
 becomes one line on stderr and exit code 1; Ctrl-C or SIGTERM ends the stage with one line
 and 130/143. No traceback for anything the user can fix.
 
-Each stage script imports this module first: from then on, a Ctrl-C that lands while the script
-is still importing the rest (50-230 ms; before run_stage starts) also ends in that one line.
+Each stage script, and each script `make repro` runs, imports this module first: from then on
+a Ctrl-C that lands while the script is still importing the rest (50-230 ms, before run_stage
+starts) also ends in that one line.
 """
 
 import signal

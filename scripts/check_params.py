@@ -6,11 +6,12 @@ DVC deletes a stage's outputs before running it, so a bad value caught only insi
 would already have cost the previous results; `make repro` runs this first.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 
 from minigrad.jsonlog import get_logger
 from minigrad.params import load_params
-from minigrad.stage import run_stage
 from minigrad.verbs import load_verb_table
 
 log = get_logger("check_params")

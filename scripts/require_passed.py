@@ -6,12 +6,13 @@ The verify stage exits 0 even on a failed check, so that DVC keeps the run; this
 `make repro` (and CI) still see the failure.
 """
 
+from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
+
 import argparse
 
 from minigrad.errors import DataFileError
 from minigrad.files import read_json
 from minigrad.jsonlog import get_logger
-from minigrad.stage import run_stage
 
 log = get_logger("require_passed")
 
