@@ -47,6 +47,12 @@ def set_epochs(project, epochs):
     path.write_text(re.sub(r"epochs: \d+", f"epochs: {epochs}", path.read_text()))
 
 
+def default_ctrl_c():
+    """In the child: SIGINT acts as in a terminal, even when pytest itself was started with it
+    ignored (as a shell does for a command run in the background with `&`)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def start_repro(tmp_path):
     """start_repro(project, **env): `dvc repro` in its own process group, its output going to
@@ -58,7 +64,7 @@ def start_repro(tmp_path):
         with open(out, "w") as out_file, open(err, "w") as err_file:
             process = subprocess.Popen(
                 ["dvc", "repro"], cwd=project, env=project_env(**env), stdout=out_file,
-                stderr=err_file, start_new_session=True,
+                stderr=err_file, start_new_session=True, preexec_fn=default_ctrl_c,
             )
         started.append(process)
         return process, out, err
@@ -234,6 +240,8 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
 # does just after minigrad.stage and long before run_stage takes over.
 CTRL_C_AT_IMPORT = """
 import os, signal, sys
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts Python
 
 class CtrlCAtImport:
     def find_spec(self, name, path=None, target=None):
