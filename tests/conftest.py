@@ -43,6 +43,13 @@ def run(args, cwd, check=True, timeout=600, env=None):
     return result
 
 
+def assert_one_line_naming(message, fragments):
+    """A user-facing error message: a single line that contains every fragment."""
+    assert "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
 def _project_files():
     """The files a clone would have: tracked ones, plus new ones not yet committed."""
     listed = subprocess.run(

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import assert_one_line_naming
 from minigrad.errors import ExpressionError
 from minigrad.expression import MAX_CHARS, MAX_EXPONENT, MAX_NODES, build_expression
 from minigrad.scalar import Value
@@ -171,10 +172,7 @@ REFUSED = [
 def test_expression_outside_the_grammar_is_refused_with_a_message_naming_it(text, words):
     with pytest.raises(ExpressionError) as caught:
         build_expression(text, VALUES)
-    message = str(caught.value)
-    assert "\n" not in message
-    for word in words:
-        assert word in message
+    assert_one_line_naming(str(caught.value), words)
 
 
 DOMAIN_ERRORS = [

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from dvc.utils.serialize import parse_yaml
 
-from conftest import REPO
+from conftest import REPO, assert_one_line_naming
 from minigrad.errors import ParamsError
 from minigrad.params import SECTIONS, load_params
 from minigrad.verbs import load_verb_table
@@ -157,10 +157,7 @@ BAD = [
 def test_bad_params_raise_one_params_error_naming_key_and_value(tmp_path, text, fragments):
     with pytest.raises(ParamsError) as caught:
         load_text(tmp_path, text)
-    message = str(caught.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message
+    assert_one_line_naming(str(caught.value), fragments)
 
 
 def test_a_missing_params_file_says_how_to_get_it_back(tmp_path):
