@@ -1,17 +1,17 @@
-"""minigrad: a scalar autograd engine in pure Python, and the small tools its pipeline uses.
+"""minigrad: a scalar autograd engine in pure Python.
 
     from minigrad import Value, MLP
     from minigrad.scalar import Value
     from minigrad.nn import Neuron, Layer, MLP
 
-The engine and network names import at once; the names that need heavier packages
-(draw_dot needs graphviz, the manifest needs jsonschema) load on first use, so a script
-imports only what it uses.
+Importing it loads only the standard library. `draw_dot` needs Graphviz's Python binding
+(`pip install 'minigrad[draw]'`), imported when it is first called. `minigrad.compile` is
+not in `__all__`, so that `from minigrad import *` cannot shadow Python's own `compile`.
 """
 
-import importlib
-
+from minigrad.autograd import grad
 from minigrad.collector import paused_collector
+from minigrad.drawing import draw_dot
 from minigrad.gradcheck import GradcheckResult, gradcheck
 from minigrad.jsonlog import get_logger
 from minigrad.nn import MLP, Layer, Neuron
@@ -20,28 +20,16 @@ from minigrad.seeding import seed_everything
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "draw_dot": "minigrad.drawing",
-    "build_manifest": "minigrad.manifest",
-    "validate_manifest": "minigrad.manifest",
-    "write_manifest": "minigrad.manifest",
-}
-
 __all__ = [
     "Value",
+    "grad",
     "Neuron",
     "Layer",
     "MLP",
     "gradcheck",
     "GradcheckResult",
+    "draw_dot",
     "seed_everything",
     "get_logger",
     "paused_collector",
-    *_LAZY,
 ]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,166 +1,115 @@
 """Value: a float that remembers how it was computed, so backward() can apply the chain rule.
 
-Every op computes its result and, on the same line, the local derivative of that result with
-respect to each of its inputs. A node stores both as ordered tuples (`inputs`, `local_grads`),
-and backward multiplies them by the gradient arriving from above. There is no closure per node,
-so a graph holds no reference cycles: reference counting frees it the moment it is dropped,
-and the order of every accumulation is fixed by the graph alone, so results are bit-identical
-from run to run.
+Each op's result and local derivatives are written once, as a rule in ops.py; a Value method
+runs its rule on the operands' numbers and keeps, on the new node, its inputs and the local
+derivative with respect to each (`inputs`, `local_grads`, ordered tuples). backward multiplies
+them by the gradient arriving from above. There is no closure per node, so a graph holds no
+reference cycles: reference counting frees it the moment it is dropped, and the order of every
+accumulation is fixed by the graph alone, so results are bit-identical from run to run.
 """
 
 import itertools
-import math
+import numbers
 from operator import attrgetter
 
-__all__ = ["Value"]
+from minigrad.ops import ABS, ADD, DIV, DOT, EXP, FLOATS, LOG, MUL, NEG, POW, RELU, RPOW, SIGMOID
+from minigrad.ops import SSE, SUB, SUM, TANH, VPOW
 
-_NUMBER = (int, float)  # bool is an int to Python, but a flag is no operand: refused
+__all__ = ["Value"]
 
 
 class Value:
     """A scalar node of a computation graph.
 
-    `data` is the value, `grad` the derivative of the last backward()'s root with respect to
-    it, `label` an optional name, `op` the operation that produced it ("" for a leaf), and
-    `inputs` / `local_grads` its operands and d(self)/d(operand), in order.
+    `data` is the value (always a float), `grad` the derivative of the last backward()'s root
+    with respect to it, and `label` an optional name. A node made by an op also keeps `rule`
+    (the op, from ops.py), `args` (its operands as given: Values and constant floats),
+    `inputs` (the Values among them, in order) and `local_grads` (d(self)/d(input), in order).
+
+    `==` and hashing are by identity, as for any object: two nodes with equal data are still
+    two places in a graph, and Values are used as keys of sets and dicts. `<`, `<=`, `>`, `>=`
+    compare the data, so `max(outputs)` and `sorted(values)` work.
     """
 
     # `order` numbers nodes as they are made: an op's inputs always exist before its result,
     # so sorting by it, newest first, puts every node before its inputs (see backward).
-    __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "order")
+    __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order")
 
     def __init__(self, data, label=""):
-        if type(data) is not float:
-            if isinstance(data, bool) or not isinstance(data, _NUMBER):
-                raise TypeError(
-                    f"Value needs an int or float, got {type(data).__name__} {data!r}"
-                )
-            data = float(data)
-        self.data = data
+        number = _constant(data)
+        if number is None:
+            raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
+        self.data = number
         self.grad = 0.0
         self.label = label
-        self.op = ""
-        self.inputs = ()
-        self.local_grads = ()
+        self.rule = None
+        self.args = self.inputs = self.local_grads = ()
         self.order = _next_order()
+
+    @property
+    def op(self):
+        """The op's name as drawn: "+", "**2", "tanh", ...; "" for a leaf."""
+        return "" if self.rule is None else self.rule.describe(self.args)
 
     def __repr__(self):
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}{self.data!r}, grad={self.grad!r})"
 
-    # -- binary ops: result, then d(result)/d(each operand) -------------------------------
-    # A plain number operand is a constant: it is not a node and gets no gradient.
+    # -- arithmetic: a plain real number is a constant, not a node: it gets no gradient -------
 
     def __add__(self, other):
-        if type(other) is Value:
-            return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            return _node(self.data + other, "+", (self,), (1.0,))
-        return NotImplemented
+        return _binary(ADD, self, other)
 
-    __radd__ = __add__
+    def __radd__(self, other):
+        return _binary(ADD, other, self)
 
     def __sub__(self, other):
-        if type(other) is Value:
-            return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            return _node(self.data - other, "-", (self,), (1.0,))
-        return NotImplemented
+        return _binary(SUB, self, other)
 
-    def __rsub__(self, other):  # other - self
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            return _node(other - self.data, "-", (self,), (-1.0,))
-        return NotImplemented
+    def __rsub__(self, other):
+        return _binary(SUB, other, self)
 
     def __mul__(self, other):
-        if type(other) is Value:
-            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
-        if type(other) is float:  # the common constant first: it needs no conversion
-            return _node(self.data * other, "*", (self,), (other,))
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            return _node(self.data * other, "*", (self,), (float(other),))
-        return NotImplemented
+        return _binary(MUL, self, other)
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        return _binary(MUL, other, self)
 
-    # d/db is computed as -(a/b)/b, not -a/(b*b): b*b underflows for |b| < 1e-162.
-    def __truediv__(self, other):  # a / b: d/da = 1/b, d/db = -a/b**2
-        if type(other) is Value:
-            b = other.data
-            _check_divisor(self.data, b)
-            return _node(self.data / b, "/", (self, other), (1.0 / b, -(self.data / b) / b))
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            _check_divisor(self.data, other)
-            return _node(self.data / other, "/", (self,), (1.0 / other,))
-        return NotImplemented
+    def __truediv__(self, other):
+        return _binary(DIV, self, other)
 
-    def __rtruediv__(self, other):  # k / a: d/da = -k/a**2
-        if isinstance(other, _NUMBER) and type(other) is not bool:
-            a = self.data
-            _check_divisor(other, a)
-            return _node(other / a, "/", (self,), (-(other / a) / a,))
-        return NotImplemented
+    def __rtruediv__(self, other):
+        return _binary(DIV, other, self)
+
+    def __pow__(self, exponent):
+        return _binary(VPOW if type(exponent) is Value else POW, self, exponent)
+
+    def __rpow__(self, base):
+        return _binary(RPOW, base, self)
 
     def __neg__(self):
-        return _node(-self.data, "neg", (self,), (-1.0,))
+        return _unary(NEG, self)
 
-    def __pow__(self, exponent):  # x ** n: d/dx = n * x**(n-1)
-        if not isinstance(exponent, _NUMBER) or type(exponent) is bool:
-            return NotImplemented
-        x, n = self.data, float(exponent)
-        if x < 0 and not n.is_integer():
-            raise ValueError(
-                f"pow: negative base {x!r} with fractional exponent {n!r} has no real result"
-            )
-        if x == 0 and n < 0:
-            raise ZeroDivisionError(f"pow: base 0.0 with negative exponent {n!r}")
-        if n == 0:  # x**0 is 1 everywhere (x**-1 could overflow for a subnormal x)
-            slope = 0.0
-        elif x == 0 and n < 1:  # the slope of x**n at 0 is infinite for 0 < n < 1
-            slope = math.inf
-        else:
-            slope = n * _float_pow(x, n - 1)
-        return _node(_float_pow(x, n), f"**{_short(exponent)}", (self,), (slope,))
+    def __pos__(self):  # +v is v itself: no new node
+        return self
 
-    def __rpow__(self, base):  # k ** x: d/dx = k**x * ln k
-        if not isinstance(base, _NUMBER) or type(base) is bool:
-            return NotImplemented
-        if base <= 0:
-            raise ValueError(f"pow: number ** Value needs a base > 0, got {base!r}")
-        out = _float_pow(float(base), self.data)
-        return _node(out, f"{_short(base)}**", (self,), (out * math.log(base),))
+    def __abs__(self):
+        return _unary(ABS, self)
 
-    # -- unary functions ---------------------------------------------------------------------
+    def exp(self):
+        return _unary(EXP, self)
 
-    def exp(self):  # d/dx e**x = e**x; overflow gives inf, as IEEE does
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            out = math.inf
-        return _node(out, "exp", (self,), (out,))
+    def log(self):
+        return _unary(LOG, self)
 
-    def log(self):  # d/dx ln x = 1/x
-        x = self.data
-        if not x > 0:
-            raise ValueError(f"log: operand must be > 0, got {x!r}")
-        return _node(math.log(x), "log", (self,), (1.0 / x,))
+    def tanh(self):
+        return _unary(TANH, self)
 
-    def tanh(self):  # d/dx tanh x = 1 - tanh(x)**2
-        t = math.tanh(self.data)
-        return _node(t, "tanh", (self,), (1.0 - t * t,))
+    def relu(self):
+        return _unary(RELU, self)
 
-    def relu(self):  # d/dx max(0, x) = 1 if x > 0 else 0
-        x = self.data
-        return _node(x if x > 0 else 0.0, "relu", (self,), (1.0 if x > 0 else 0.0,))
-
-    def sigmoid(self):  # d/dx s(x) = s(x) * (1 - s(x))
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # the same function, written so exp cannot overflow for very negative x
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+    def sigmoid(self):
+        return _unary(SIGMOID, self)
 
     # -- n-ary nodes: one node for many operands, so big sums cost one node, not n ------------
 
@@ -171,10 +120,7 @@ class Value:
         for term in terms:
             if type(term) is not Value:
                 raise TypeError(f"Value.sum takes Values, got {type(term).__name__} {term!r}")
-        total = 0.0
-        for term in terms:
-            total += term.data
-        return _node(total, "sum", terms, (1.0,) * len(terms))
+        return _apply(SUM, terms)
 
     @staticmethod
     def dot(weights, xs, bias):
@@ -185,24 +131,12 @@ class Value:
         """
         if len(weights) != len(xs):
             raise ValueError(f"dot: {len(weights)} weights but {len(xs)} inputs")
-        w_data = [w.data for w in weights]
-        if _all_values(xs):
-            x_data = [x.data for x in xs]
-            operands = (*weights, *xs, bias)
-            local_grads = (*x_data, *w_data, 1.0)
-        elif _all_floats(xs):
-            x_data = xs
-            operands = (*weights, bias)
-            local_grads = (*xs, 1.0)
-        else:
-            x_data = [_operand_data(x) for x in xs]
-            variables = [(x, w) for x, w in zip(xs, w_data) if type(x) is Value]
-            operands = (*weights, *(x for x, _ in variables), bias)
-            local_grads = (*x_data, *(w for _, w in variables), 1.0)
-        total = bias.data
-        for w, x in zip(w_data, x_data):
-            total += w * x
-        return _node(total, "dot", operands, local_grads)
+        n = len(weights)
+        if _all_floats(xs):  # a layer's first input: only the weights and the bias are nodes
+            args = (*weights, *xs, bias)
+            out, local = _run(DOT, args)
+            return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
+        return _apply(DOT, (*weights, *[_operand(x, "dot") for x in xs], bias))
 
     @staticmethod
     def squared_error(outputs, targets):
@@ -214,20 +148,41 @@ class Value:
             raise ValueError(f"squared_error: {len(outputs)} outputs but {len(targets)} targets")
         if not _all_values(outputs):
             raise TypeError("squared_error: outputs must be Values")
-        if _all_floats(targets):
-            errors = [o.data - t for o, t in zip(outputs, targets)]
-        else:
-            errors = [o.data - _operand_data(t) for o, t in zip(outputs, targets)]
-        total = 0.0
-        for e in errors:
-            total += e * e
-        local_grads = [2.0 * e for e in errors]
-        operands = list(outputs)
-        for t, e in zip(targets, errors):
-            if type(t) is Value:
-                operands.append(t)
-                local_grads.append(-2.0 * e)
-        return _node(total, "sse", tuple(operands), tuple(local_grads))
+        if _all_floats(targets):  # the usual case: only the outputs are nodes
+            args = (*outputs, *targets)
+            out, local = _run(SSE, args)
+            return _node(out, SSE, args, tuple(outputs), local[: len(outputs)])
+        return _apply(SSE, (*outputs, *[_operand(t, "squared_error") for t in targets]))
+
+    # -- conversions: the number, without its gradient ------------------------------------------
+
+    def __float__(self):  # so math.tanh(v) works, and returns a float with no gradient
+        return self.data
+
+    def __bool__(self):
+        return self.data != 0
+
+    def __round__(self, ndigits=None):
+        return float(round(self.data, ndigits))
+
+    def __format__(self, spec):  # f"{v:.2f}" formats the data; f"{v}" is the repr
+        return format(self.data, spec) if spec else str(self)
+
+    def __lt__(self, other):
+        other = _data(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other):
+        other = _data(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other):
+        other = _data(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other):
+        other = _data(other)
+        return NotImplemented if other is None else self.data >= other
 
     # -- backward ----------------------------------------------------------------------------
 
@@ -239,22 +194,9 @@ class Value:
         PyTorch. Interior nodes hold this call's gradient. The walk is iterative, so a graph
         of any depth works.
         """
-        # Collect the interior nodes (leaves need no visit), clearing each one's grad so
-        # that it holds only this call's gradient.
-        interior = [self] if self.inputs else []
-        seen = {self}
-        stack = [self]
-        while stack:
-            for child in stack.pop().inputs:
-                if child.inputs and child not in seen:
-                    seen.add(child)
-                    child.grad = 0.0
-                    interior.append(child)
-                    stack.append(child)
-        # Newest first is a topological order (inputs are older than their results), so each
-        # node's grad is complete before it is passed on. Sorting by the creation number, not
-        # by memory address, keeps every accumulation in the same order on every run.
-        interior.sort(key=_creation_order, reverse=True)
+        interior = interior_nodes(self)
+        for node in interior:  # interior nodes hold only this call's gradient
+            node.grad = 0.0
         self.grad = 1.0 if self.inputs else self.grad + 1.0
         for node in interior:
             upstream = node.grad
@@ -266,13 +208,91 @@ class Value:
                     child.grad += local * upstream
 
 
-def _node(data, op, inputs, local_grads):
+def interior_nodes(root):
+    """The nodes under `root` that have inputs, each once, every node before its inputs.
+
+    Newest first is such an order (inputs are older than their results); sorting by the
+    creation number, not by memory address, keeps it the same on every run. The walk is
+    iterative, so a graph of any depth works.
+    """
+    interior = [root] if root.inputs else []
+    seen = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop().inputs:
+            if child.inputs and child not in seen:
+                seen.add(child)
+                interior.append(child)
+                stack.append(child)
+    interior.sort(key=_creation_order, reverse=True)
+    return interior
+
+
+# -- running a rule on a node's operands ---------------------------------------------------------
+
+
+def _unary(rule, x):
+    data = x.data
+    if rule.check is not None:
+        rule.check(data)
+    out = rule.forward(FLOATS, data)
+    return _node(out, rule, (x,), (x,), rule.local(FLOATS, out, data))
+
+
+def _binary(rule, a, b):
+    """a `rule` b, where a or b is self; NotImplemented when the other is not a number."""
+    if type(a) is Value:
+        x = a.data
+        if type(b) is Value:
+            y = b.data
+        elif type(b) is float:  # the common constant: no conversion needed
+            y = b
+        else:
+            b = _constant(b)
+            if b is None:
+                return NotImplemented
+            y = b
+    else:
+        a = _constant(a)
+        if a is None:
+            return NotImplemented
+        x, y = a, b.data
+    if rule.check is not None:
+        rule.check(x, y)
+    out = rule.forward(FLOATS, x, y)
+    da, db = rule.local(FLOATS, out, x, y)
+    if type(a) is not Value:
+        return _node(out, rule, (a, b), (b,), (db,))
+    if type(b) is not Value:
+        return _node(out, rule, (a, b), (a,), (da,))
+    args = (a, b)
+    return _node(out, rule, args, args, (da, db))
+
+
+def _run(rule, args):
+    """(result, local derivatives) of an n-ary rule on `args`, Values and floats."""
+    data = [a.data if type(a) is Value else a for a in args]
+    out = rule.forward(FLOATS, *data)
+    return out, rule.local(FLOATS, out, *data)
+
+
+def _apply(rule, args):
+    """A node of an n-ary rule: `args` are Values and floats; only the Values become inputs."""
+    out, local = _run(rule, args)
+    if _all_values(args):
+        return _node(out, rule, args, args, local)
+    pairs = [(a, d) for a, d in zip(args, local) if type(a) is Value]
+    return _node(out, rule, args, tuple(a for a, _ in pairs), tuple(d for _, d in pairs))
+
+
+def _node(data, rule, args, inputs, local_grads):
     """A Value made by an op, built without __init__'s checks (data is already a float)."""
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.op = op
+    out.rule = rule
+    out.args = args
     out.inputs = inputs
     out.local_grads = local_grads
     out.order = _next_order()
@@ -282,6 +302,37 @@ def _node(data, op, inputs, local_grads):
 _new_value = object.__new__
 _next_order = itertools.count().__next__
 _creation_order = attrgetter("order")
+
+
+# -- operands -----------------------------------------------------------------------------------
+
+
+def _constant(x):
+    """A real number as a float, or None for anything else (bool is a flag, not a number).
+
+    The exact types come first: they are almost every call, and cost a fraction of the
+    isinstance check that admits the other reals (fractions, NumPy's scalars, ...).
+    """
+    if type(x) is float:
+        return x
+    if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return float(x)
+    return None
+
+
+def _operand(x, where):
+    """A Value as it is, a real number as a float constant; TypeError for anything else."""
+    if type(x) is Value:
+        return x
+    number = _constant(x)
+    if number is None:
+        raise TypeError(f"{where}: operands must be Values or numbers, got {type(x).__name__} {x!r}")
+    return number
+
+
+def _data(x):
+    """The number of a Value or a real number, for comparisons (None for anything else)."""
+    return x.data if type(x) is Value else _constant(x)
 
 
 def _all_values(items):
@@ -296,28 +347,3 @@ def _all_floats(items):
         if type(item) is not float:
             return False
     return True
-
-
-def _check_divisor(numerator, divisor):
-    if divisor == 0:
-        raise ZeroDivisionError(f"division: {numerator!r} / {divisor!r} divides by zero")
-
-
-def _float_pow(x, n):
-    try:
-        return math.pow(x, n)
-    except OverflowError:
-        return math.inf if x > 0 or float(n).is_integer() and n % 2 == 0 else -math.inf
-
-
-def _operand_data(x):
-    if type(x) is Value:
-        return x.data
-    if isinstance(x, _NUMBER) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"operands must be Values or numbers, got {type(x).__name__} {x!r}")
-
-
-def _short(number):
-    """2.0 -> '2', 0.5 -> '0.5': how an exponent reads in an op name."""
-    return str(int(number)) if float(number).is_integer() else repr(float(number))

@@ -7,12 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minigrad import GradcheckResult, Value, gradcheck
-from minigrad.scalar import _node
+from minigrad.ops import FLOATS, Op
+from minigrad.scalar import _unary
 
 
-def bad_square(x):
-    """x**2 with a deliberately wrong local derivative: 3x instead of 2x."""
-    return _node(x.data**2, "bad", (x,), (3 * x.data,))
+
+def wrong_rule(name, forward, local):
+    """An op whose local derivative is deliberately wrong: Value -> Value."""
+    op = Op(name, lambda m, x: forward(x), lambda m, out, x: (local(x),))
+    return lambda x: _unary(op, x)
+
+
+bad_square = wrong_rule("bad", lambda x: x * x, lambda x: 3.0 * x)  # 3x instead of 2x
 
 
 def correct(a, b, c):
@@ -66,8 +72,7 @@ def test_gradcheck_catches_the_wrong_derivative_anywhere_it_differs(x, y):
 
 def test_gradcheck_tolerance_is_atol_plus_rtol_times_numeric():
     # A local derivative off by 1e-4 (true slope of 2x at x = 1 is 2.0).
-    def slightly_wrong(x):
-        return _node(x.data**2, "off", (x,), (2 * x.data + 1e-4,))
+    slightly_wrong = wrong_rule("off", lambda x: x**2, lambda x: 2 * x + 1e-4)
 
     assert not gradcheck(slightly_wrong, [1.0]).passed
     assert gradcheck(slightly_wrong, [1.0], atol=2e-4, rtol=0.0).passed
@@ -78,10 +83,11 @@ def test_gradcheck_tolerance_is_atol_plus_rtol_times_numeric():
 def test_gradcheck_worst_index_is_the_input_furthest_over_its_tolerance():
     # a's slope is off by 2e-3 absolute but only 1e-6 relative (within rtol); b's by 1e-4
     # absolute, five times its tolerance. The worst input is b, not the larger raw error.
+    big = wrong_rule("a", lambda a: 1000 * a**2, lambda a: 2000 * a * (1 + 1e-6))
+    small = wrong_rule("b", lambda b: b**2, lambda b: 2 * b + 1e-4)
+
     def f(a, b):
-        big = _node(1000 * a.data**2, "a", (a,), (2000 * a.data * (1 + 1e-6),))
-        small = _node(b.data**2, "b", (b,), (2 * b.data + 1e-4,))
-        return big + small
+        return big(a) + small(b)
 
     result = gradcheck(f, [1.0, 1.0])
     assert abs(result.analytic[0] - result.numeric[0]) > 1e-3  # the larger raw error
@@ -109,8 +115,7 @@ LAST_FINITE_EXP = 709.782712893384
 
 
 def test_gradcheck_fails_when_the_central_difference_is_infinite():
-    def wrong_exp(x):
-        return _node(x.exp().data, "wrong", (x,), (-1.0,))
+    wrong_exp = wrong_rule("wrong", FLOATS.exp, lambda x: -1.0)  # exp overflowing to inf
 
     assert math.isfinite(math.exp(LAST_FINITE_EXP))
     result = gradcheck(wrong_exp, [LAST_FINITE_EXP])
