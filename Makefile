@@ -1,5 +1,7 @@
 # The two commands a newcomer needs: `make repro` and `make test`. Both set up .venv (the
-# package and its dependencies), Graphviz's dot and the offline page for `dvc plots` first.
+# package with its pipeline and test extras), Graphviz's dot and the offline page for
+# `dvc plots` first. `make test-fast` runs only the tests that start no DVC, Chromium or
+# other subprocess: the engine and the unit tests, in seconds.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -8,7 +10,7 @@ PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC runs each stage's `python` from PATH: make it the venv's.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test bench
+.PHONY: setup repro test test-fast bench
 
 setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 	@scripts/install-graphviz.sh
@@ -16,22 +18,27 @@ setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[pipeline,test]'
 	touch $@
 
 # The setting is local (.dvc/config.local, not committed): a clone that has not run
 # `make setup` yet gets DVC's own online page rather than an error about a missing file.
 $(PLOTS_TEMPLATE): $(VENV)/.installed scripts/make_plots_template.py
-	$(BIN)/python scripts/make_plots_template.py $@
+	$(BIN)/python -m scripts.make_plots_template $@
 	$(BIN)/dvc config --local plots.html_template plots_template.html
 
+# check_params is also the pipeline's first stage; run here first, it gives malformed YAML
+# its one line too (under plain `dvc repro`, DVC reports that itself, before any stage).
 repro: setup
-	$(BIN)/python scripts/check_params.py params.yaml data/verbs.yaml
+	$(BIN)/python -m stages.check_params --params params.yaml --verbs data/verbs.yaml
 	$(BIN)/dvc repro
-	$(BIN)/python scripts/require_passed.py metrics/verify.json
+	$(BIN)/python -m scripts.require_passed metrics/verify.json
 
 test: setup
 	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: setup
 	$(BIN)/python -m pip install -q -e '.[bench]'

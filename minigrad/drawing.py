@@ -4,25 +4,17 @@ Each Value reachable from the root is one record node, "{ name-or-op | data | gr
 each input has one edge to its result, left to right (an input used twice, as in a*a, has two
 edges). Nodes are numbered in the order of an iterative walk from the root, never by memory
 address, so the same graph gives the same DOT source and byte-identical SVG on every run.
+
+draw_dot needs Graphviz's Python binding, an optional extra: `pip install 'minigrad[draw]'`
+(and Graphviz's `dot` program to render the result). trace needs nothing.
 """
 
 import re
-import shutil
-import subprocess
 
-import graphviz
-
-from minigrad.errors import MissingToolError
-from minigrad.files import write_text
 from minigrad.scalar import Value
 
-__all__ = ["trace", "draw_dot", "render_svg", "dot_version", "MISSING_DOT"]
+__all__ = ["trace", "draw_dot"]
 
-MISSING_DOT = (
-    "Graphviz's `dot` program is not installed: install it with `apt-get install graphviz`"
-    " (Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install -c conda-forge"
-    " graphviz`, then run `dvc repro` again"
-)
 RANKDIRS = ("LR", "RL", "TB", "BT")
 _RECORD_SPECIALS = re.compile(r'([\\{}|<>"])')
 
@@ -55,6 +47,13 @@ def trace(root):
 
 def draw_dot(root, rankdir="LR"):
     """A graphviz.Digraph of the graph under `root`: one record node per Value."""
+    try:
+        import graphviz
+    except ModuleNotFoundError as err:
+        raise ModuleNotFoundError(
+            "draw_dot needs Graphviz's Python binding: pip install 'minigrad[draw]'",
+            name=err.name,
+        ) from None
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     nodes, edges = trace(root)
@@ -68,34 +67,6 @@ def draw_dot(root, rankdir="LR"):
     for child, node in edges:
         dot.edge(ids[child], ids[node])
     return dot
-
-
-def render_svg(root, path, rankdir="LR"):
-    """Draw the graph under `root` and write it to `path` as SVG, atomically.
-
-    Raises MissingToolError if Graphviz's `dot` program is not installed.
-    """
-    if shutil.which("dot") is None:
-        raise MissingToolError(MISSING_DOT)
-    dot = draw_dot(root, rankdir)
-    try:
-        svg = dot.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound:
-        raise MissingToolError(MISSING_DOT) from None
-    write_text(path, svg)
-
-
-def dot_version():
-    """The version of Graphviz's `dot`, e.g. "2.43.0", parsed from `dot -V` (on stderr)."""
-    try:
-        result = subprocess.run(
-            ["dot", "-V"], capture_output=True, text=True, check=False, timeout=30
-        )
-    except FileNotFoundError:
-        raise MissingToolError(MISSING_DOT) from None
-    banner = (result.stderr or result.stdout).strip()
-    found = re.search(r"version\s+(\d+(?:\.\d+)+)", banner)
-    return found.group(1) if found else (banner.splitlines() or [None])[0]
 
 
 def _escape(text):

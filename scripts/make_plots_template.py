@@ -1,6 +1,6 @@
 """Write the HTML template that makes `dvc plots show` / `dvc plots diff` pages work offline.
 
-    python scripts/make_plots_template.py .dvc/plots_template.html
+    python -m scripts.make_plots_template .dvc/plots_template.html
 
 DVC's default page loads Vega, Vega-Lite and vega-embed from a CDN, so with no network it
 is blank. `make setup` points DVC's `plots.html_template` at this file instead, in
@@ -16,10 +16,10 @@ The page has DVC's `{plot_divs}` placeholder and no `{scripts}` one: DVC puts it
 import argparse
 import re
 
-from minigrad.errors import DataFileError
-from minigrad.files import write_text
-from minigrad.jsonlog import get_logger
-from minigrad.stage import run_stage
+from minigrad import get_logger
+from stages.errors import DataFileError
+from stages.files import write_text
+from stages.stage import run_stage
 
 log = get_logger("make_plots_template")
 

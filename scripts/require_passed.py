@@ -1,18 +1,17 @@
 """Exit 1 when the last run did not pass verification (metrics/verify.json `passed`).
 
-    python scripts/require_passed.py metrics/verify.json
+    python -m scripts.require_passed metrics/verify.json
 
 The verify stage exits 0 even on a failed check, so that DVC keeps the run; this is how
 `make repro` (and CI) still see the failure.
 """
 
-from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
-
 import argparse
 
-from minigrad.errors import DataFileError
-from minigrad.files import read_json
-from minigrad.jsonlog import get_logger
+from minigrad import get_logger
+from stages.errors import DataFileError
+from stages.files import read_json
+from stages.stage import run_stage
 
 log = get_logger("require_passed")
 

@@ -1,18 +1,17 @@
 """Stage build_dataset: the five tenses of one verb as one-hot inputs with -1/+1 targets.
 
-    python stages/build_dataset.py data/verbs.yaml data/tense_identity.json
+    python -m stages.build_dataset --verbs data/verbs.yaml --dataset data/tense_identity.json
 
 Reads params.yaml `data.verb`; the task is the identity: tense i in, tense i out.
 """
 
-from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
-
 import argparse
 
-from minigrad.files import write_json
-from minigrad.jsonlog import get_logger
-from minigrad.params import N_TENSES, load_params
-from minigrad.verbs import load_verb_table
+from minigrad import get_logger
+from stages.files import write_json
+from stages.params import load_params
+from stages.stage import run_stage
+from stages.verbs import N_TENSES, load_verb_table
 
 log = get_logger("build_dataset")
 
@@ -41,15 +40,15 @@ def build_examples(table, verb):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("verbs", help="the verb table (YAML)")
-    parser.add_argument("out", help="the dataset to write (JSON)")
+    parser.add_argument("--verbs", required=True, help="the verb table to read (YAML)")
+    parser.add_argument("--dataset", required=True, help="the dataset to write (JSON)")
     args = parser.parse_args(argv)
 
     table = load_verb_table(args.verbs)
     params = load_params(sections=("data",), verbs=table["verbs"])
     dataset = build_examples(table, params["data"]["verb"])
-    write_json(args.out, dataset)
-    log.info("dataset written", extra={"fields": {"path": args.out, "verb": dataset["verb"]}})
+    write_json(args.dataset, dataset)
+    log.info("dataset written", extra={"fields": {"path": args.dataset, "verb": dataset["verb"]}})
 
 
 if __name__ == "__main__":

@@ -1,27 +1,29 @@
 """Stage predict: run the trained network on the five tenses.
 
-    python stages/predict.py data/tense_identity.json \
-        experiments/07-train-tense-logits/model.json \
-        experiments/07-train-tense-logits/predictions.json metrics/confusion.json
+    python -m stages.predict --dataset data/tense_identity.json \
+        --model experiments/07-train-tense-logits/model.json \
+        --predictions experiments/07-train-tense-logits/predictions.json \
+        --confusion metrics/confusion.json
 
 predictions.json holds, per tense, the input, the 5 outputs, the predicted tense (argmax)
 and whether it is right; confusion.json the actual/predicted pairs that DVC plots.
 """
 
-from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
-
 import argparse
 
-from minigrad import MLP
-from minigrad.errors import DataFileError
-from minigrad.files import read_json, write_json
-from minigrad.jsonlog import get_logger
+from minigrad import MLP, get_logger
+from stages.errors import DataFileError
+from stages.files import read_json, write_json
+from stages.stage import run_stage
 
 log = get_logger("predict")
 
+DATASET = "the dataset that the build_dataset stage writes (JSON)"
+MODEL = "the model that the train stage writes (JSON)"
+
 
 def load_model(path):
-    state = read_json(path, "model")
+    state = read_json(path, "model", "--model", MODEL)
     try:
         # the sizes its layers hold, checked before an MLP of the stated sizes is built
         shape = [len(state["layers"][0]["weights"][0])]
@@ -64,11 +66,13 @@ def predict(model, dataset):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("dataset", "model", "predictions", "confusion"):
-        parser.add_argument(name)
+    parser.add_argument("--dataset", required=True, help=DATASET)
+    parser.add_argument("--model", required=True, help=MODEL)
+    parser.add_argument("--predictions", required=True, help="per tense: output, guess (JSON)")
+    parser.add_argument("--confusion", required=True, help="actual/predicted pairs (JSON)")
     args = parser.parse_args(argv)
 
-    dataset = read_json(args.dataset, "dataset")
+    dataset = read_json(args.dataset, "dataset", "--dataset", DATASET)
     model = load_model(args.model)
     try:
         predictions = predict(model, dataset)

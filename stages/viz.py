@@ -1,51 +1,34 @@
 """Stage viz: draw the computation graph of params.yaml's `viz.expression`, with its gradients.
 
-    python stages/viz.py experiments/07-visualize-graph/graph.svg \\
-        experiments/07-visualize-graph/manifest.json experiments/07-visualize-graph/README.md
+    python -m stages.viz --graph experiments/07-visualize-graph/graph.svg \
+        --manifest experiments/07-visualize-graph/manifest.json \
+        --report experiments/07-visualize-graph/README.md
 
-Builds the expression at `viz.values` (minigrad.expression), runs backward(), and writes the
-graph as SVG (minigrad.drawing, which needs Graphviz's `dot`), a README that explains it, and
-the run manifest.
+Builds the expression at `viz.values` (stages.expression), runs backward(), and writes the
+graph as SVG (minigrad's draw_dot, rendered by Graphviz's `dot`: stages.render), a README that
+explains it, and the run manifest.
 """
 
-from minigrad.stage import run_stage  # first: then a Ctrl-C during the imports below is one line
-
 import argparse
-import math
 import os
 import time
+from pathlib import Path
 
-from minigrad.drawing import dot_version, render_svg, trace
-from minigrad.errors import ExpressionError
-from minigrad.expression import build_expression
-from minigrad.files import write_text
-from minigrad.jsonlog import get_logger
-from minigrad.manifest import build_manifest, write_manifest
-from minigrad.params import load_params
+from minigrad import get_logger
+from minigrad.drawing import trace
+from stages.expression import evaluate
+from stages.files import write_text
+from stages.manifest import build_manifest, write_manifest
+from stages.params import load_params
+from stages.render import dot_version, render_svg
+from stages.stage import run_stage
 
 log = get_logger("viz")
 
-NAME = "07-visualize-graph"
 COUNTS = {1: "one", 2: "two", 3: "three"}
 
 
-def evaluate(expression, values):
-    """(root, leaves) with every gradient computed; refuses a non-finite gradient."""
-    try:
-        root, leaves = build_expression(expression, values)
-    except ExpressionError as err:
-        raise ExpressionError(f"params.yaml, viz: {err}") from None
-    root.backward()
-    for name, leaf in leaves.items():
-        if not math.isfinite(leaf.grad):
-            raise ExpressionError(
-                f"params.yaml, viz: the gradient of `{name}` in {expression!r} is {leaf.grad}"
-                f" at {values}: choose values where every derivative is finite"
-            )
-    return root, leaves
-
-
-def describe(root, leaves, expression, values, graph_link):
+def describe(name, root, leaves, expression, values, graph_link):
     """The experiment's README: what was computed, the gradients, how to read the picture."""
     nodes, _ = trace(root)
     # uses[name]: (result, local derivative) for each outgoing edge of the leaf
@@ -56,7 +39,7 @@ def describe(root, leaves, expression, values, graph_link):
             if child in names:
                 uses[names[child]].append((node, local))
     lines = [
-        f"# {NAME}",
+        f"# {name}",
         "",
         "The computation graph of one expression, drawn with each node's value and gradient.",
         "It is written by the pipeline's `viz` stage: the lab's `viz.py` is `stages/viz.py` in",
@@ -119,13 +102,13 @@ def _signed(x):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("graph", help="the picture to write (SVG)")
-    parser.add_argument("manifest", help="the run manifest to write (JSON)")
-    parser.add_argument("readme", help="the experiment's README to write (Markdown)")
+    parser.add_argument("--graph", required=True, help="the picture to write (SVG)")
+    parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
+    parser.add_argument("--report", required=True, help="the experiment's README to write")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
-    config = load_params(sections=("viz",))["viz"]
+    config = load_params(sections=("viz",))["viz"]  # the expression is checked there
     expression, values = config["expression"], config["values"]
     root, leaves = evaluate(expression, values)
     unused = [name for name in values if name not in leaves]
@@ -134,16 +117,17 @@ def main(argv=None):
 
     version = dot_version()
     render_svg(root, args.graph)
-    graph_link = os.path.relpath(args.graph, os.path.dirname(os.path.abspath(args.readme)))
-    write_text(args.readme, describe(root, leaves, expression, values, graph_link))
+    name = Path(args.manifest).parent.name
+    graph_link = os.path.relpath(args.graph, os.path.dirname(os.path.abspath(args.report)))
+    write_text(args.report, describe(name, root, leaves, expression, values, graph_link))
 
     grads = {name: leaf.grad for name, leaf in leaves.items()}
     manifest = build_manifest(
-        name=NAME,
+        name=name,
         seed=None,
         config={"expression": expression, "values": values},
         inputs=["params.yaml"],
-        outputs=[args.graph, args.readme],
+        outputs=[args.graph, args.report],
         metrics={"output": root.data, "grads": grads},
         duration_s=time.perf_counter() - started,
         tools={"graphviz-dot": version},

@@ -1,21 +1,76 @@
 """Shared fixtures: real copies of the project, in real git repositories, run with real DVC.
 
-`project` is a fresh copy (as a clone would be: committed files, no DVC cache);
-`reproduced` is a copy on which `dvc repro` has already run once (shared by the session and
-copied per test, so each test may change it freely).
+A copy is built from the code in the working tree (tracked and new files) and never from the
+user's results: the pipeline's outputs and dvc.lock are left out, and params.yaml is the
+lab's (LAB_PARAMS), which the tests that pin numbers rely on. Whatever the workspace holds
+(a failed run, an applied experiment, dvc_plots/), the copies are the same.
+
+`reproduced` is a copy on which `dvc repro` has run and been committed (shared by the session
+and copied per test, so each test may change it freely); `project` is a git clone of it, as a
+fresh clone would be: committed files, no DVC cache.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's: its python and dvc are what stages run with
 SKIP_PARTS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "dvc_plots"}
+
+# The lab's hyperparameters: the numbers the tests pin (final loss 0.05310999703588311, 49
+# parameters, 5/5) are those of these params, whatever params.yaml holds in the workspace.
+LAB_PARAMS = """\
+# The lab's hyperparameters. Change one, run `dvc repro`, then `dvc params diff` and
+# `dvc metrics diff` to see what it did.
+seed: 42
+
+data:
+  verb: work            # any verb of data/verbs.yaml
+
+model:
+  layer_sizes: [4, 5]   # hidden layer(s), then the 5 outputs (one per tense)
+  init_range: 1.0       # weights start uniform(-init_range, init_range); biases 0
+
+train:
+  lr: 0.05
+  epochs: 300
+
+verify:
+  max_loss: 0.5         # the run passes when its final loss is below this, 5/5 correct
+
+viz:
+  expression: "(a*b + c)*(a - c)"
+  values: {a: 2, b: 3, c: 4}
+"""
+LAB_FINAL_LOSS = 0.05310999703588311
+
+
+def pipeline(path=REPO / "dvc.yaml"):
+    """dvc.yaml's stages, with its `vars` filled in as DVC fills them."""
+    text = Path(path).read_text()
+    variables = {k: v for entry in yaml.safe_load(text).get("vars", []) for k, v in entry.items()}
+    filled = re.sub(r"\$\{(\w+)\}", lambda m: str(variables[m.group(1)]), text)
+    return yaml.safe_load(filled)["stages"]
+
+
+def stage_outs(name, stages=None):
+    """Every path the stage writes: its outs, metrics and plots."""
+    stage = (stages or pipeline())[name]
+    entries = [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
+def results():
+    """The pipeline's outputs and dvc.lock: what a copy leaves out and `dvc repro` makes."""
+    stages = pipeline()
+    return {"dvc.lock", *(path for name in stages for path in stage_outs(name, stages))}
 
 
 def project_env(**extra):
@@ -51,32 +106,38 @@ def assert_one_line_naming(message, fragments):
 
 
 def _project_files():
-    """The files a clone would have: tracked ones, plus new ones not yet committed."""
+    """The source files a clone would have: tracked ones, plus new ones not yet committed;
+    not the results."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout
+    skip = results() | {"params.yaml"}
     for name in listed.split("\0"):
-        if name and not SKIP_PARTS.intersection(Path(name).parts) and (REPO / name).is_file():
+        if (name and name not in skip and not SKIP_PARTS.intersection(Path(name).parts)
+                and (REPO / name).is_file()):
             yield name
 
 
 def copy_project(dest):
-    """Copy the project into `dest` as a new git repository with one commit."""
+    """Copy the project's sources into `dest`, with the lab's params.yaml, as a new git
+    repository with one commit (no results yet: `dvc repro` makes them)."""
     dest = Path(dest)
     for name in _project_files():
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
+    (dest / "params.yaml").write_text(LAB_PARAMS)
     run(["git", "init", "-q", "-b", "main"], dest)
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-qm", "copy of the project"], dest)
     return dest
 
 
-@pytest.fixture
-def project(tmp_path):
-    return copy_project(tmp_path / "project")
+def fresh_clone(reproduced, dest):
+    """A git clone of a reproduced copy: its committed files and results, no DVC cache."""
+    run(["git", "clone", "-q", str(reproduced), str(dest)], Path(dest).parent)
+    return Path(dest)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +147,11 @@ def reproduced_once(tmp_path_factory):
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-qm", "dvc repro"], dest)
     return dest
+
+
+@pytest.fixture
+def project(reproduced_once, tmp_path):
+    return fresh_clone(reproduced_once, tmp_path / "project")
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def install_template(tmp_path_factory, repo):
     that points at it. Returns the template's path."""
     if "path" not in _generated:
         path = tmp_path_factory.mktemp("plots_template") / "plots_template.html"
-        run([sys.executable, "scripts/make_plots_template.py", str(path)], REPO)
+        run([sys.executable, "-m", "scripts.make_plots_template", str(path)], REPO)
         _generated["path"] = path
     installed = shutil.copyfile(_generated["path"], repo / TEMPLATE)
     run(["dvc", "config", "--local", "plots.html_template", Path(TEMPLATE).name], repo)

@@ -15,10 +15,10 @@ from PIL import Image
 
 from chromium import dump_dom, ink_box, requires_chromium, screenshot
 from minigrad.drawing import trace
-from minigrad.expression import build_expression
-from minigrad.params import load_params
+from stages.expression import build_expression
+from stages.params import load_params
 
-pytestmark = requires_chromium
+pytestmark = [requires_chromium, pytest.mark.slow]
 
 SVG = "{http://www.w3.org/2000/svg}"
 GRAPH = "experiments/07-visualize-graph/graph.svg"

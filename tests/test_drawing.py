@@ -5,9 +5,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from minigrad.drawing import MISSING_DOT, dot_version, draw_dot, render_svg, trace
-from minigrad.errors import MissingToolError
-from minigrad.expression import build_expression
+from minigrad.drawing import draw_dot, trace
+from stages.render import MISSING_DOT, dot_version, render_svg
+from stages.errors import MissingToolError
+from stages.expression import build_expression
 from minigrad.scalar import Value
 
 SVG = "{http://www.w3.org/2000/svg}"

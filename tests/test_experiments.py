@@ -16,7 +16,7 @@ import time
 import pytest
 
 from chromium import dump_dom, requires_chromium
-from conftest import copy_project, run
+from conftest import fresh_clone, run
 from plots_pages import drawn_charts, install_template
 
 LRS = ["0.01", "0.1"]
@@ -29,9 +29,13 @@ EXP_SHOW_MD = ["dvc", "exp", "show", "--md", "--drop", ".*", "--keep",
                "--sort-by", FINAL_LOSS, "--sort-order", "asc"]
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory):
-    return copy_project(tmp_path_factory.mktemp("experiments") / "project")
+def clone(reproduced_once, tmp_path_factory):
+    """A fresh clone of a reproduced copy: the committed results, no DVC cache."""
+    return fresh_clone(reproduced_once, tmp_path_factory.mktemp("experiments") / "project")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_one_line_naming
-from minigrad.errors import ExpressionError
-from minigrad.expression import MAX_CHARS, MAX_EXPONENT, MAX_NODES, build_expression
+from stages.errors import ExpressionError
+from stages.expression import MAX_CHARS, MAX_EXPONENT, MAX_NODES, build_expression
 from minigrad.scalar import Value
 
 VALUES = {"a": 2, "b": 3, "c": 4}
@@ -112,39 +112,40 @@ def test_constant_expression_gives_a_single_leaf():
 
 
 REFUSED = [
-    # (expression, words the message must contain)
-    ("a.data", ["`a.data`", "attribute access is not allowed", "allowed are"]),
+    # (expression, words the message must contain). The grammar is a whitelist: whatever is
+    # not in it is refused with the part named (its text and column) and what is allowed.
+    ("a.data", ["`a.data`", "this is not allowed", "allowed are"]),
     ("a.exp()", ["calling `a.exp` is not allowed", "exp(x)"]),
     ("__import__('os')", ["calling `__import__` is not allowed"]),
     ("__import__('os').system('true')", ["calling `__import__('os').system` is not allowed"]),
     ("print(a)", ["calling `print` is not allowed", "log(x)"]),
     ("exp(a, b)", ["exp takes exactly one argument"]),
     ("exp()", ["exp takes exactly one argument"]),
-    ("exp(x=a)", ["keyword arguments are not allowed"]),
-    ("exp(*a)", ["a starred argument is not allowed"]),
+    ("exp(x=a)", ["exp takes exactly one argument"]),
+    ("exp(*a)", ["exp takes exactly one argument"]),
     ("exp", ["unknown name `exp`", "call it"]),
-    ("a[0]", ["a subscript is not allowed"]),
-    ("lambda: a", ["a lambda is not allowed"]),
-    ("'a'", ["a string is not allowed"]),
-    ("b'a'", ["bytes is not allowed"]),
-    ("f'{a}'", ["an f-string is not allowed"]),
-    ("1j * a", ["a complex number is not allowed"]),
-    ("True * a", ["True is not allowed"]),
-    ("None", ["None is not allowed"]),
-    ("[x for x in a]", ["a comprehension is not allowed"]),
-    ("(x for x in a)", ["a generator expression is not allowed"]),
-    ("[a, b]", ["a list is not allowed"]),
-    ("(a, b)", ["a tuple is not allowed"]),
-    ("{a: b}", ["a dict is not allowed"]),
-    ("a < b", ["a comparison is not allowed"]),
-    ("a and b", ["a boolean operator is not allowed"]),
-    ("not a", ["the operator not is not allowed"]),
-    ("a if b else c", ["a conditional expression is not allowed"]),
-    ("(d := a)", ["an assignment expression (:=) is not allowed"]),
-    ("a // b", ["the operator // is not allowed"]),
-    ("a % b", ["the operator % is not allowed"]),
-    ("a @ b", ["the operator @ is not allowed"]),
-    ("~a", ["the operator ~ is not allowed"]),
+    ("a[0]", ["this is not allowed", "allowed are"]),
+    ("lambda: a", ["this is not allowed", "allowed are"]),
+    ("'a'", ["`'a'`", "only numbers are allowed"]),
+    ("b'a'", ["only numbers are allowed"]),
+    ("f'{a}'", ["this is not allowed", "allowed are"]),
+    ("1j * a", ["`1j`", "only numbers are allowed"]),
+    ("True * a", ["`True`", "only numbers are allowed"]),
+    ("None", ["`None`", "only numbers are allowed"]),
+    ("[x for x in a]", ["this is not allowed", "allowed are"]),
+    ("(x for x in a)", ["this is not allowed", "allowed are"]),
+    ("[a, b]", ["this is not allowed", "allowed are"]),
+    ("(a, b)", ["this is not allowed", "allowed are"]),
+    ("{a: b}", ["this is not allowed", "allowed are"]),
+    ("a < b", ["this is not allowed", "allowed are"]),
+    ("a and b", ["this is not allowed", "allowed are"]),
+    ("not a", ["`not a`", "this operator is not allowed"]),
+    ("a if b else c", ["this is not allowed", "allowed are"]),
+    ("(d := a)", ["this is not allowed", "allowed are"]),
+    ("a // b", ["`a // b`", "this operator is not allowed", "the operators + - * / **"]),
+    ("a % b", ["`a % b`", "this operator is not allowed"]),
+    ("a @ b", ["`a @ b`", "this operator is not allowed"]),
+    ("~a", ["`~a`", "this operator is not allowed"]),
     ("x + a", ["unknown name `x`", "the variables a, b, c"]),
     ("a ** b", ["the exponent of ** must be a number literal", "`b`"]),
     ("a ** (1 + 1)", ["the exponent of ** must be a number literal"]),

@@ -30,16 +30,17 @@ import psutil
 import pytest
 import yaml
 
-from conftest import REPO, project_env, run
-from minigrad.files import write_json
-from test_bad_input import STAGES, leftover_temp_files, stage_outs
+from conftest import REPO, project_env, run, stage_outs
+from stages.files import write_json
+from stages.stage import INTERRUPTED, TERMINATED
+from test_bad_input import STAGES, leftover_temp_files
+
+pytestmark = pytest.mark.slow
 
 LONG = 100_000  # epochs: minutes of training, stopped within seconds
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"IEND\xaeB`\x82"
 LOSS_CSV = "metrics/loss.csv"
-INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
-TERMINATED = "terminated (SIGTERM): nothing half-written was left; run `dvc repro` again"
 
 
 def set_epochs(project, epochs):
@@ -76,12 +77,17 @@ def start_repro(tmp_path):
         process.wait()
 
 
-def wait_until_training(process, err, epochs=5, timeout=90):
-    """Return once the train stage has logged `epochs` epochs: it is really running."""
+def progress_lines(err):
+    return err.read_text().count('"message": "progress"')
+
+
+def wait_until_training(process, err, lines=1, timeout=90):
+    """Return once the train stage has logged `lines` progress lines (one per 10% of the
+    epochs): it is really running."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = err.read_text()
-        if text.count('"message": "epoch"') >= epochs:
+        if text.count('"message": "progress"') >= lines:
             return
         if process.poll() is not None:
             pytest.fail(f"dvc repro ended (exit {process.returncode}) before training:\n{text}")
@@ -220,10 +226,8 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
     # its files) .dvc/tmp/rwlock
     assert re.search(r"Unable to acquire lock|is busy, it is being blocked by", second.stderr)
     assert "lock" in second.stderr and "Running stage" not in second.stdout
-    running = err.read_text().count('"message": "epoch"')
-    time.sleep(0.5)
-    assert process.poll() is None  # the first run goes on training
-    assert err.read_text().count('"message": "epoch"') > running
+    wait_until_training(process, err, lines=progress_lines(err) + 1)  # the first goes on
+    assert process.poll() is None
 
     # SIGTERM ends DVC at once; the stage cleans up and says so in one line
     assert stop_group(process, signal.SIGTERM) == -signal.SIGTERM
@@ -237,7 +241,8 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
 
 # A real SIGINT at a set point of a stage's start: this sitecustomize (on PYTHONPATH, so Python
 # loads it before the stage) sends one the moment the stage imports argparse, which every stage
-# does just after minigrad.stage and long before run_stage takes over.
+# does before run_stage takes over. No module changes the interpreter when imported, so this
+# early a Ctrl-C gets Python's own traceback (the README says so); nothing is written.
 CTRL_C_AT_IMPORT = """
 import os, signal, sys
 
@@ -261,7 +266,8 @@ def workspace_files(project):
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
-def test_ctrl_c_while_a_stage_is_still_importing_is_one_line_too(reproduced, tmp_path, stage):
+def test_ctrl_c_while_a_stage_is_still_importing_ends_it_and_writes_nothing(
+        reproduced, tmp_path, stage):
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CTRL_C_AT_IMPORT)
@@ -270,16 +276,14 @@ def test_ctrl_c_while_a_stage_is_still_importing_is_one_line_too(reproduced, tmp
     result = run(STAGES[stage]["cmd"].split(), reproduced, check=False,
                  env=project_env(PYTHONPATH=str(hook)))
 
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    assert errors_logged(result.stderr) == [(stage, INTERRUPTED)]
-    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.rstrip().endswith("KeyboardInterrupt"), result.stderr
     assert result.returncode == -signal.SIGINT  # Python's own end for a Ctrl-C it did not catch
     assert workspace_files(reproduced) == before
 
 
 WRITER = """
 import sys, time
-from minigrad.files import atomic_path
+from stages.files import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_text('{"half')
     print(tmp, flush=True)

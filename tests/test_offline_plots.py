@@ -15,8 +15,8 @@ import pytest
 from dvc_render.html import PAGE_HTML
 from PIL import Image
 
-from minigrad.errors import DataFileError
-from minigrad.params import load_params
+from stages.errors import DataFileError
+from stages.params import load_params
 
 from chromium import dump_dom, pixels_near, requires_chromium, screenshot
 from conftest import REPO, run
@@ -73,6 +73,7 @@ def test_template_uses_the_newest_vega_lite_of_dvcs_major_version():
         make_plots_template.newest_vega_lite(["6.1", "6.4"])
 
 
+@pytest.mark.slow
 # -- the configuration -----------------------------------------------------------------------
 
 def test_make_setup_names_the_generated_template_locally_and_git_ignores_it():
@@ -85,6 +86,7 @@ def test_make_setup_names_the_generated_template_locally_and_git_ignores_it():
     assert "html_template" not in committed  # a fresh clone must not name a missing file
 
 
+@pytest.mark.slow
 def test_plots_show_before_make_setup_writes_dvcs_own_online_page(reproduced):
     """A clone that has not run `make setup` gets DVC's default page (it needs the network
     to draw), not an error."""
@@ -94,6 +96,7 @@ def test_plots_show_before_make_setup_writes_dvcs_own_online_page(reproduced):
     assert external_references(page)  # the CDN scripts
 
 
+@pytest.mark.slow
 def test_generated_template_holds_vega_and_refers_to_nothing_online(shown):
     repo, _ = shown
     template = (repo / TEMPLATE).read_text(encoding="utf-8")
@@ -104,6 +107,7 @@ def test_generated_template_holds_vega_and_refers_to_nothing_online(shown):
     assert external_references(template) == []
 
 
+@pytest.mark.slow
 # -- the page --------------------------------------------------------------------------------
 
 def test_plots_show_page_loads_nothing_from_the_network(shown):
@@ -114,6 +118,7 @@ def test_plots_show_page_loads_nothing_from_the_network(shown):
     assert "vegaEmbed('#" in html  # DVC's plot divs, filled into the template
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_plots_show_page_draws_every_chart_in_chromium_with_networking_off(shown, tmp_path):
     repo, page = shown
@@ -135,6 +140,7 @@ def test_plots_show_page_draws_every_chart_in_chromium_with_networking_off(shown
     assert pixels_near(image, NAVY) > 1000, "no confusion matrix in the screenshot"
 
 
+@pytest.mark.slow
 @requires_chromium
 def test_dvcs_default_page_draws_no_chart_with_networking_off(shown, tmp_path):
     """The control: the same plots on DVC's own page need the CDN, so they stay blank."""

@@ -1,4 +1,4 @@
-"""params.yaml: every bad text is refused by minigrad.params with one ParamsError whose message
+"""params.yaml: every bad text is refused by stages.params with one ParamsError whose message
 names the key and the bad value (and what is allowed); good spellings are accepted, and read
 as DVC reads them.
 
@@ -12,12 +12,12 @@ import pytest
 import yaml
 from dvc.utils.serialize import parse_yaml
 
-from conftest import REPO, assert_one_line_naming
-from minigrad.errors import ParamsError
-from minigrad.params import SECTIONS, load_params
-from minigrad.verbs import load_verb_table
+from conftest import LAB_PARAMS, REPO, assert_one_line_naming
+from stages.errors import ParamsError
+from stages.params import SECTIONS, load_params
+from stages.verbs import load_verb_table
 
-GOOD = (REPO / "params.yaml").read_text(encoding="utf-8")
+GOOD = LAB_PARAMS
 VERBS = load_verb_table(REPO / "data/verbs.yaml")["verbs"]
 TRAIN = "train:\n  lr: 0.05\n  epochs: 300\n"
 
@@ -147,6 +147,15 @@ BAD = [
     ("max-loss-nan", max_loss(".nan"), ["verify.max_loss = nan", ALLOWED_NUMBER]),
     ("seed-negative", edited("seed: 42", "seed: -1"), ["seed = -1", "from 0 to 4294967295"]),
     ("seed-too-big", edited("seed: 42", "seed: 4294967296"), ["seed = 4294967296"]),
+    # the viz expression: parsed against its grammar and evaluated at viz.values
+    ("expression-syntax", edited('"(a*b + c)*(a - c)"', '"a +"'),
+     ["params.yaml, viz: expression 'a +' is not valid at column 4: invalid syntax"]),
+    ("expression-import", edited('"(a*b + c)*(a - c)"', '"__import__(\'os\')"'),
+     ["params.yaml, viz: ", "calling `__import__` is not allowed", "sigmoid(x)"]),
+    ("expression-log-of-negative", edited('"(a*b + c)*(a - c)"', '"log(a - c)"'),
+     ["params.yaml, viz: ", "`log(a - c)` at column 1", "log: operand must be > 0, got -2.0"]),
+    ("expression-infinite-gradient", edited('"(a*b + c)*(a - c)"', '"(a - 2) ** 0.5"'),
+     ["params.yaml, viz: ", "the gradient of `a`", "is inf"]),
     # an unknown verb: the message lists the ones there are
     ("unknown-verb", edited("verb: work", "verb: swim"),
      ["data.verb = 'swim'", "one of be, come, do, eat", "work, write"]),
@@ -200,19 +209,27 @@ def test_good_spellings_are_accepted_and_read_as_dvc_reads_them(tmp_path, text, 
     assert parse_yaml(text, "params.yaml")[section][key] == expected
 
 
-def test_the_projects_params_are_valid():
-    params = load_params(REPO / "params.yaml", verbs=VERBS)
+def test_the_labs_params_are_valid(tmp_path):
+    params = load_text(tmp_path, LAB_PARAMS)
     assert params["train"] == {"lr": 0.05, "epochs": 300}
     assert params["model"] == {"layer_sizes": [4, 5], "init_range": 1.0}
 
 
 def stage_sections():
-    """{stage: the params.yaml sections its dvc.yaml `params` list names} for every stage."""
+    """{stage: the params.yaml sections its dvc.yaml `params` list names} for every stage but
+    check_params, which depends on the whole file and checks every section."""
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
     return {
         name: {param.split(".")[0] for param in stage.get("params", [])}
-        for name, stage in stages.items()
+        for name, stage in stages.items() if name != "check_params"
     }
+
+
+def test_check_params_depends_on_the_whole_file_and_checks_every_section():
+    stage = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]["check_params"]
+    assert "params.yaml" in stage["deps"] and "params" not in stage
+    source = (REPO / "stages" / "check_params.py").read_text()
+    assert "load_params(args.params, verbs=" in source  # no sections=: all of them
 
 
 def loaded_sections(stage):

@@ -36,6 +36,8 @@ def lock_md5(repo, stage, path):
 def in_remote(storage, md5):
     return (storage / "files" / "md5" / md5[:2] / md5[2:]).is_file()
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def team(reproduced, tmp_path):

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from minigrad import MLP, seed_everything
-from minigrad.errors import DivergenceError
-from minigrad.verbs import load_verb_table
+from stages.errors import DivergenceError
+from stages.verbs import load_verb_table
 from stages import build_dataset, predict, train, verify
 
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]

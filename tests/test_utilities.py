@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from minigrad import get_logger, paused_collector, seed_everything
-from minigrad.errors import DataFileError
-from minigrad.files import atomic_path, read_json, write_json
-from minigrad.manifest import build_manifest, validate_manifest
+from stages.errors import DataFileError
+from stages.files import atomic_path, read_json, write_json
+from stages.manifest import build_manifest, validate_manifest
 
 
 def test_logger_writes_one_json_object_per_line(capsys):

@@ -1,6 +1,7 @@
 """The viz stage, run for real as a subprocess in a temporary directory holding a params.yaml."""
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -8,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from minigrad.manifest import validate_manifest
+from stages.manifest import validate_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE = ROOT / "stages" / "viz.py"
 OUT = "experiments/07-visualize-graph"
 ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md"]
+OPTIONS = ["--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2]]
+
+pytestmark = pytest.mark.slow
 
 PARAMS = """\
 seed: 42
@@ -25,8 +28,9 @@ viz:
 
 def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None):
     (tmp_path / "params.yaml").write_text(PARAMS.format(expression=expression))
+    env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, str(STAGE), *ARGS],
+        [sys.executable, "-m", "stages.viz", *OPTIONS],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env,
     )
 

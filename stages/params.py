@@ -1,18 +1,22 @@
-"""params.yaml: load it and check every value once, before a stage does any work.
+"""params.yaml: every rule for its values, in this one module.
 
-Each stage asks for its own sections; `make repro` checks them all before DVC runs. A bad
-value raises ParamsError naming the key, the value and what is allowed.
+Each stage asks for its own sections, so a stage run by hand still gets the one-line
+message; the pipeline's first stage, check_params, asks for all of them before any stage
+that owns results runs (DVC deletes a stage's outputs before running it). The viz
+expression is parsed against its grammar and evaluated at viz.values, gradients included,
+so `log(a - c)` is caught here too. A bad value raises ParamsError (ExpressionError for the
+expression) naming the key, the value and what is allowed.
 """
 
 import math
 
-from minigrad.errors import ParamsError
-from minigrad.expression import FUNCTIONS  # a variable may not be named like a function
-from minigrad.yaml12 import YAMLError, read_yaml, yaml_error_place
+from stages.errors import ExpressionError, ParamsError
+from stages.expression import FUNCTIONS, evaluate
+from stages.verbs import N_TENSES
+from stages.yaml12 import YAMLError, read_yaml, yaml_error_place
 
-__all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS", "N_TENSES"]
+__all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS"]
 
-N_TENSES = 5  # the network's input and output width: one unit per tense
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
 MAX_LAYERS = 10
 MAX_LAYER_SIZE = 256
@@ -120,6 +124,10 @@ def _check_viz(params, verbs):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             _fail(f"viz.values.{name}", value, "a finite number")
         checked[name] = value
+    try:
+        evaluate(expression, checked)
+    except ExpressionError as err:
+        raise ParamsError(f"params.yaml, viz: {err}") from None
     return {"expression": expression, "values": checked}
 
 

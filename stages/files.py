@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from minigrad.errors import DataFileError
+from stages.errors import DataFileError
 
 __all__ = ["atomic_path", "write_text", "write_json", "read_json", "sha256_of"]
 
@@ -90,12 +90,18 @@ def _not_a_number(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_json(path, what="file"):
+def read_json(path, what="file", option=None, should_be=None):
     """Load a JSON file, or raise DataFileError naming it and what is wrong.
 
     NaN, Infinity and numbers too large for a float are refused: write_json never writes
-    them, so a file holding one was not written by a stage.
+    them, so a file holding one was not written by a stage. `option` (e.g. "--model") and
+    `should_be` say what the stage takes there: a file that is not .json was passed by
+    mistake, and is named as the wrong argument rather than something to delete.
     """
+    if option and Path(path).suffix != ".json":
+        raise DataFileError(
+            f"{option} {path} is not a JSON file: {option} takes {should_be or 'the ' + what}"
+        )
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f, parse_float=_finite, parse_constant=_not_a_number)

@@ -1,18 +1,24 @@
 """The verb table (data/verbs.yaml): each verb's five tenses in English and Spanish."""
 
-from minigrad.errors import DataFileError
-from minigrad.params import N_TENSES
-from minigrad.yaml12 import YAMLError, read_yaml, yaml_error_place
+from stages.errors import DataFileError
+from stages.yaml12 import YAMLError, read_yaml, yaml_error_place
 
-__all__ = ["load_verb_table"]
+__all__ = ["load_verb_table", "VERB_TABLE", "N_TENSES"]
+
+VERB_TABLE = "data/verbs.yaml"  # the one the pipeline reads (a source file, kept in git)
+N_TENSES = 5  # the network's input and output width: one unit per tense
 
 
-def load_verb_table(path):
+def load_verb_table(path, option="--verbs"):
     """{"tenses": [...5 names], "verbs": {verb: {"english": [...5], "spanish": [...5]}}}."""
     try:
         table = read_yaml(path)
     except FileNotFoundError:
-        raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
+        if str(path) == VERB_TABLE:
+            raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
+        raise DataFileError(
+            f"verb table {path} is missing: {option} takes the verb table, {VERB_TABLE}"
+        ) from None
     except (YAMLError, OSError, UnicodeDecodeError) as err:
         raise DataFileError(f"verb table {path} is not valid YAML{yaml_error_place(err)}") from None
     if (

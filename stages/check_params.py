@@ -1,0 +1,40 @@
+"""Stage check_params: every section of params.yaml, checked before any stage that owns results.
+
+    python -m stages.check_params --params params.yaml --verbs data/verbs.yaml \
+        --marker data/params.checked
+
+DVC deletes a stage's outputs before it runs the stage, so a bad value caught only inside,
+say, train would already have cost the previous model and metrics. This stage comes first and
+every other stage depends on its marker: on a bad value it fails, DVC stops, and every result
+stays as it was. The marker's content never changes while the params are valid, so a valid
+edit re-runs only the stages whose own params changed.
+"""
+
+import argparse
+
+from minigrad import get_logger
+from stages.files import write_text
+from stages.params import load_params
+from stages.stage import run_stage
+from stages.verbs import VERB_TABLE, load_verb_table
+
+log = get_logger("check_params")
+
+MARKER = "params.yaml and the verb table passed every check of stages/params.py\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default="params.yaml", help="the params to check (YAML)")
+    parser.add_argument("--verbs", default=VERB_TABLE, help="the verb table (YAML)")
+    parser.add_argument("--marker", help="the file to write when every check passes")
+    args = parser.parse_args(argv)
+
+    load_params(args.params, verbs=load_verb_table(args.verbs)["verbs"])
+    if args.marker:
+        write_text(args.marker, MARKER)
+    log.info("params.yaml is valid", extra={"fields": {"path": args.params}})
+
+
+if __name__ == "__main__":
+    run_stage(main, "check_params")
