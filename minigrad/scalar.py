@@ -132,8 +132,11 @@ class Value:
         if len(weights) != len(xs):
             raise ValueError(f"dot: {len(weights)} weights but {len(xs)} inputs")
         n = len(weights)
-        if _all_floats(xs):  # a layer's first input: only the weights and the bias are nodes
-            args = (*weights, *xs, bias)
+        args = (*weights, *xs, bias)
+        if _all_values(xs):  # a hidden layer's input: every operand is a node
+            out, local = _run(DOT, args)
+            return _node(out, DOT, args, args, local)
+        if _all_floats(xs):  # a network's input: constants, so only weights and bias are nodes
             out, local = _run(DOT, args)
             return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
         return _apply(DOT, (*weights, *[_operand(x, "dot") for x in xs], bias))
@@ -245,8 +248,6 @@ def _binary(rule, a, b):
         x = a.data
         if type(b) is Value:
             y = b.data
-        elif type(b) is float:  # the common constant: no conversion needed
-            y = b
         else:
             b = _constant(b)
             if b is None:
