@@ -133,13 +133,15 @@ class Value:
             raise ValueError(f"dot: {len(weights)} weights but {len(xs)} inputs")
         n = len(weights)
         args = (*weights, *xs, bias)
-        if _all_values(xs):  # a hidden layer's input: every operand is a node
+        if _all_values(args):  # a hidden layer's neuron: every operand is a node
             out, local = _run(DOT, args)
             return _node(out, DOT, args, args, local)
-        if _all_floats(xs):  # a network's input: constants, so only weights and bias are nodes
+        if _all_floats(xs) and type(bias) is Value and _all_values(weights):
+            # a first layer's neuron: its inputs are constants, only weights and bias are nodes
             out, local = _run(DOT, args)
             return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
-        return _apply(DOT, (*weights, *[_operand(x, "dot") for x in xs], bias))
+        operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
+        return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))
 
     @staticmethod
     def squared_error(outputs, targets):
