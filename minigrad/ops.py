@@ -20,7 +20,11 @@ constant): the rule still states a derivative for it, which the engine never use
 import math
 import types
 
-__all__ = ["Op", "FLOATS", "OPS", "short_number"]
+__all__ = [
+    "Op", "FLOATS", "OPS", "short_number",
+    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "RPOW", "VPOW",
+    "EXP", "LOG", "TANH", "RELU", "SIGMOID", "ABS", "SUM", "DOT", "SSE",
+]
 
 
 class Op:
