@@ -8,6 +8,7 @@ over it, with inputs drawn by hypothesis, so adding an op is one row and it is c
 import math
 import operator
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 import pytest
@@ -82,6 +83,9 @@ OPS = [
     Op("tanh", math.tanh, lambda x: x.tanh(), (WIDE,)),
     Op("relu", lambda x: max(0.0, x), lambda x: x.relu(), (CLEAR_OF_KINK,)),
     Op("sigmoid", sigmoid, lambda x: x.sigmoid(), (WIDE,)),
+    # abs has a kink at 0, like relu: each sign on its own, clear of it (its slope at 0 below)
+    Op("abs_positive", abs, abs, (floats(1e-3, 3.0),)),
+    Op("abs_negative", abs, abs, (floats(-3.0, -1e-3),)),
     Op("pow_int_0", lambda x: x**0, lambda x: x**0, (ANY,)),
     Op("pow_int_1", lambda x: x**1, lambda x: x**1, (ANY,)),
     Op("pow_int_2", lambda x: x**2, lambda x: x**2, (ANY,)),
@@ -93,6 +97,8 @@ OPS = [
     Op("pow_float_-1.5", lambda x: x**-1.5, lambda x: x**-1.5, (POSITIVE,)),
     Op("rpow_int_base", lambda x: 3**x, lambda x: 3**x, (ANY,)),
     Op("rpow_float_base", lambda x: 0.5**x, lambda x: 0.5**x, (ANY,)),
+    # Value ** Value, base > 0: exponents from -1.5 keep |f'''| within the bound above
+    Op("vpow", lambda x, y: x**y, lambda x, y: x**y, (POSITIVE, floats(-1.5, 3.0))),
     # two arguments: Value op Value, Value op number, number op Value
     Op("add", lambda a, b: a + b, lambda a, b: a + b, (ANY, ANY)),
     Op("add_float", lambda a: a + 2.5, lambda a: a + 2.5, (ANY,)),
@@ -199,6 +205,7 @@ BINARY = {
     "-": (operator.sub, operator.sub),
     "*": (operator.mul, operator.mul),
     "x/(y*y+1)": (lambda x, y: x / (y * y + 1), lambda x, y: x / (y * y + 1)),
+    "(x*x+1)**y": (lambda x, y: (x * x + 1) ** y, lambda x, y: (x * x + 1) ** y),
     "sum": (lambda x, y: x + y, lambda x, y: Value.sum([x, y])),
     # x appears twice (weight and bias), y twice (weight and input): shared operands.
     "dot": (lambda x, y: x + x * y + y * 0.5, lambda x, y: Value.dot([x, y], [y, 0.5], x)),
@@ -347,6 +354,24 @@ def test_number_operand_is_a_constant_not_a_node():
     assert all(type(node) is Value for node in y.inputs)
 
 
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_abs_has_slope_zero_at_zero(zero):
+    x = Value(zero)
+    y = abs(x)
+    assert y.data == 0.0
+    y.backward()
+    assert x.grad == 0.0
+
+
+def test_value_to_the_value_has_both_partial_derivatives():
+    x, y = Value(2.0), Value(3.0)
+    z = x**y
+    z.backward()
+    assert z.data == 8.0
+    assert x.grad == 12.0  # y * x ** (y - 1)
+    assert y.grad == 8.0 * math.log(2.0)  # x ** y * ln x
+
+
 def test_exp_overflow_gives_inf_and_backward_still_runs():
     x = Value(1000.0)
     y = x.exp()
@@ -401,6 +426,161 @@ def test_unsupported_operand_raises_type_error(operation):
         operation()
 
 
+# -- conversions, comparisons and identity -----------------------------------------------------
+
+
+def test_unary_plus_is_the_value_itself():
+    v = Value(1.5)
+    assert +v is v
+
+
+def test_float_gives_the_data_without_a_gradient():
+    v = Value(2.5) * 1.0
+    assert float(v) == 2.5 and type(float(v)) is float
+    assert type(math.tanh(v)) is float  # math functions call float(): no node, no gradient
+    assert math.tanh(v) == math.tanh(2.5)
+
+
+@pytest.mark.parametrize("data, expected", [(0.0, False), (-0.0, False), (2.0, True),
+                                            (-1e-300, True), (math.nan, True)])
+def test_bool_follows_the_data(data, expected):
+    assert bool(Value(data)) is expected
+
+
+def test_round_gives_the_rounded_data_as_a_float():
+    v = Value(2.71828)
+    assert round(v, 2) == 2.72 and type(round(v, 2)) is float
+    assert round(v) == 3.0 and type(round(v)) is float
+
+
+def test_format_with_a_spec_formats_the_data():
+    v = Value(2.5, "x")
+    assert f"{v:.2f}" == "2.50"
+    assert format(v, ">8.3e") == "2.500e+00"
+    assert f"{v:g}" == "2.5"
+
+
+def test_str_and_an_empty_format_spec_stay_the_repr():
+    v = Value(2.5, "x")
+    assert str(v) == repr(v) == f"{v}" == format(v, "") == "Value(x=2.5, grad=0.0)"
+
+
+@pytest.mark.parametrize(
+    "compare, expected",
+    [
+        pytest.param(lambda: Value(1.0) < Value(2.0), True, id="Value<Value"),
+        pytest.param(lambda: Value(2.0) <= Value(2.0), True, id="Value<=Value"),
+        pytest.param(lambda: Value(1.0) > Value(2.0), False, id="Value>Value"),
+        pytest.param(lambda: Value(2.0) >= Value(2.0), True, id="Value>=Value"),
+        pytest.param(lambda: Value(1.0) < 2, True, id="Value<int"),
+        pytest.param(lambda: Value(1.0) > 0.5, True, id="Value>float"),
+        pytest.param(lambda: 0.5 < Value(1.0), True, id="float<Value"),
+        pytest.param(lambda: 3 <= Value(1.0), False, id="int<=Value"),
+        pytest.param(lambda: 3 >= Value(1.0), True, id="int>=Value"),
+    ],
+)
+def test_comparisons_compare_the_data_and_return_a_bool(compare, expected):
+    assert compare() is expected
+
+
+@pytest.mark.parametrize(
+    "compare",
+    [
+        pytest.param(lambda: Value(1.0) < "2", id="Value<str"),
+        pytest.param(lambda: None <= Value(1.0), id="None<=Value"),
+        pytest.param(lambda: Value(1.0) > [1.0], id="Value>list"),
+        pytest.param(lambda: Value(1.0) >= True, id="Value>=bool"),
+    ],
+)
+def test_comparison_with_a_non_number_raises_type_error(compare):
+    with pytest.raises(TypeError):
+        compare()
+
+
+def test_max_and_sorted_order_values_by_their_data():
+    outputs = [Value(0.3), Value(-1.0), Value(2.0), Value(0.5)]
+    assert max(outputs) is outputs[2]
+    assert min(outputs) is outputs[1]
+    assert [v.data for v in sorted(outputs)] == [-1.0, 0.3, 0.5, 2.0]
+    assert sorted(outputs)[0] is outputs[1]  # the same nodes, not copies
+
+
+def test_equality_and_hashing_stay_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and a != b and not (a == b)
+    assert a <= b and a >= b  # equal data: the ordering comparisons look at the data
+    assert len({a, b}) == 2
+    grads = {a: "a", b: "b"}
+    assert grads[a] == "a" and grads[b] == "b"
+    assert hash(a) == hash(a)
+
+
+# -- numbers of other types -----------------------------------------------------------------
+
+
+def other_reals():
+    np = pytest.importorskip("numpy")
+    return [Fraction(3, 4), np.float32(1.5), np.float64(-2.25), np.int64(3), np.int32(-2)]
+
+
+def test_value_takes_any_real_number_and_stores_a_float():
+    for number in other_reals():
+        v = Value(number)
+        assert type(v.data) is float and v.data == float(number), repr(number)
+
+
+BINARY_OPERATIONS = [
+    pytest.param(operator.add, id="+"),
+    pytest.param(operator.sub, id="-"),
+    pytest.param(operator.mul, id="*"),
+    pytest.param(operator.truediv, id="/"),
+    pytest.param(operator.pow, id="**"),
+]
+
+
+@pytest.mark.parametrize("operation", BINARY_OPERATIONS)
+def test_every_op_takes_any_real_number_on_either_side_and_gives_float_data(operation):
+    for number in other_reals():
+        x = Value(2.0)
+        orders = [(lambda: operation(x, number), lambda: operation(2.0, float(number)))]
+        if number > 0 or operation is not operator.pow:  # negative ** Value: a domain error
+            orders.append((lambda: operation(number, x), lambda: operation(float(number), 2.0)))
+        for run, reference in orders:
+            result, expected = run(), reference()
+            assert type(result) is Value and type(result.data) is float, repr(number)
+            assert result.data == pytest.approx(expected, rel=1e-15)
+            result.backward()
+            assert type(x.grad) is float
+
+
+def test_n_ary_ops_take_any_real_number_as_a_constant():
+    numbers = other_reals()
+    w = [Value(1.0) for _ in numbers]
+    d = Value.dot(w, numbers, Value(0.5))
+    assert type(d.data) is float and d.data == pytest.approx(0.5 + sum(map(float, numbers)))
+    e = Value.squared_error(w, numbers)
+    assert type(e.data) is float
+    assert e.data == pytest.approx(sum((1.0 - float(t)) ** 2 for t in numbers))
+    assert Value(1.0) < numbers[1] and numbers[3] > Value(2.0)  # comparisons too
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda flag: Value(flag), id="Value(bool_)"),
+        pytest.param(lambda flag: Value(1.0) + flag, id="Value+bool_"),
+        pytest.param(lambda flag: Value(1.0) * flag, id="Value*bool_"),
+        pytest.param(lambda flag: Value(1.0) ** flag, id="Value**bool_"),
+        pytest.param(lambda flag: Value.dot([Value(1.0)], [flag], Value(0.0)), id="dot"),
+    ],
+)
+def test_numpy_bool_is_refused_like_bool(operation):
+    np = pytest.importorskip("numpy")
+    for flag in (np.bool_(True), True):
+        with pytest.raises(TypeError):
+            operation(flag)
+
+
 def test_sum_rejects_a_non_value_term():
     with pytest.raises(TypeError, match="float"):
         Value.sum([Value(1.0), 2.0])
@@ -423,6 +603,12 @@ def test_fractional_power_of_a_negative_base_raises_value_error():
 def test_number_to_the_value_needs_a_positive_base():
     with pytest.raises(ValueError, match="pow"):
         (-2.0) ** Value(0.5)
+
+
+@pytest.mark.parametrize("base", [-2.0, 0.0, -0.0])
+def test_value_to_the_value_needs_a_positive_base(base):
+    with pytest.raises(ValueError, match=rf"pow: Value \*\* Value needs a base > 0, got {base!r}"):
+        Value(base) ** Value(2.0)
 
 
 @pytest.mark.parametrize(
