@@ -239,6 +239,13 @@ OPS = [
         dot_mixed_xs_hessian,
         (ANY,) * 4,
     ),
+    Op(  # numbers among the weights and as the bias: constants, like number xs
+        "dot_number_weights_and_bias",
+        lambda w1, x0: Value.dot([2, w1], [x0, -1.5], 0.5),
+        lambda w1, x0: [-1.5, 2.0],
+        zeros(2),
+        (ANY,) * 2,
+    ),
     Op(
         "squared_error_number_targets",
         lambda o0, o1, o2: Value.squared_error([o0, o1, o2], [1, -1.0, 0.25]),

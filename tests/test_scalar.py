@@ -140,6 +140,12 @@ OPS = [
         (ANY,) * 4,
     ),
     Op(
+        "dot_number_weights_and_bias",
+        lambda w1, x0: 0.5 + 2 * x0 + w1 * -1.5,
+        lambda w1, x0: Value.dot([2, w1], [x0, -1.5], 0.5),
+        (ANY,) * 2,
+    ),
+    Op(
         "squared_error_number_targets",
         lambda o0, o1, o2: (o0 - 1) ** 2 + (o1 + 1.0) ** 2 + (o2 - 0.25) ** 2,
         lambda o0, o1, o2: Value.squared_error([o0, o1, o2], [1, -1.0, 0.25]),
@@ -558,6 +564,11 @@ def test_n_ary_ops_take_any_real_number_as_a_constant():
     w = [Value(1.0) for _ in numbers]
     d = Value.dot(w, numbers, Value(0.5))
     assert type(d.data) is float and d.data == pytest.approx(0.5 + sum(map(float, numbers)))
+    d = Value.dot(numbers, w, numbers[0])  # numbers as weights and as the bias
+    assert type(d.data) is float
+    assert d.data == pytest.approx(float(numbers[0]) + sum(map(float, numbers)))
+    d.backward()
+    assert [v.grad for v in w] == [float(n) for n in numbers]
     e = Value.squared_error(w, numbers)
     assert type(e.data) is float
     assert e.data == pytest.approx(sum((1.0 - float(t)) ** 2 for t in numbers))
