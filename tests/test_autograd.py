@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -580,6 +581,7 @@ def test_grad_leaves_every_grad_field_untouched():
 
 # -- determinism -------------------------------------------------------------------------------
 
+REPO = Path(__file__).resolve().parents[1]
 SECOND_DERIVATIVES_SCRIPT = """
 from minigrad import MLP, Value, grad, seed_everything
 seed_everything(7)
@@ -596,7 +598,7 @@ def test_second_derivatives_are_the_same_bits_on_every_run():
     for hash_seed in ("0", "1", "2"):  # set and dict orders that depend on hashing change
         result = subprocess.run(
             [sys.executable, "-c", SECOND_DERIVATIVES_SCRIPT],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=True, cwd=REPO,
             env={"PYTHONHASHSEED": hash_seed, "PATH": ""},
         )
         outputs.add(result.stdout)
