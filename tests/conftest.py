@@ -134,6 +134,13 @@ def copy_project(dest):
     return dest
 
 
+def locked_results(project):
+    """dvc.lock's record of every stage but check_params, which a failed run after a params
+    edit may update (the check passed, or ran); the stages with results must not change."""
+    stages = yaml.safe_load((Path(project) / "dvc.lock").read_text())["stages"]
+    return {name: entry for name, entry in stages.items() if name != "check_params"}
+
+
 def fresh_clone(reproduced, dest):
     """A git clone of a reproduced copy: its committed files and results, no DVC cache."""
     run(["git", "clone", "-q", str(reproduced), str(dest)], Path(dest).parent)

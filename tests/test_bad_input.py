@@ -11,7 +11,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import BIN, REPO, pipeline, run, stage_outs
+from conftest import BIN, REPO, locked_results, pipeline, project_env, run, stage_outs
 from minigrad import MLP, seed_everything
 from stages import train, verify
 
@@ -240,13 +240,13 @@ def test_the_readme_restores_with_git_checkout_and_dvc_checkout():
 def test_a_diverged_dvc_repro_records_nothing_and_git_and_dvc_checkout_restore_it(reproduced):
     """Divergence is the one failure no check can foresee: train's outputs go (DVC deleted
     them before it ran the stage), and the README's two commands bring them back."""
-    before, lock = snapshot(reproduced), (reproduced / "dvc.lock").read_text()
+    before, lock = snapshot(reproduced), locked_results(reproduced)
     replace_in(reproduced, "params.yaml", "lr: 0.05", "lr: 1e308")
     result = run(["dvc", "repro"], reproduced, check=False)
     assert result.returncode == 255 and "Traceback" not in result.stderr
     assert "training diverged: loss is nan at epoch 2" in result.stderr
     assert "ERROR: failed to reproduce 'train'" in result.stderr
-    assert (reproduced / "dvc.lock").read_text() == lock  # train is not recorded as done
+    assert locked_results(reproduced) == lock  # train is not recorded as done
     assert "train:" in run(["dvc", "status"], reproduced).stdout
     assert not (reproduced / MODEL).exists()  # DVC deleted it before running train
     for command in readme_recovery():  # `git checkout -- .` and `dvc checkout`
@@ -331,8 +331,10 @@ CORRUPT = [  # (id, stage, file, new content or a function of the old, fragments
     ("predictions-no-correct", "verify", f"{EXP}/predictions.json",
      lambda t: t.replace('"correct"', '"right"'),
      [f"predictions {EXP}/predictions.json is malformed", "correct"]),
-    ("manifest-no-config", "verify", f"{EXP}/manifest.json", "{}",
-     [f"training manifest {EXP}/manifest.json is malformed: it needs config"]),
+    ("manifest-no-metrics", "verify", f"{EXP}/manifest.json", "{}",
+     [f"training manifest {EXP}/manifest.json is malformed: it needs metrics"]),
+    ("manifest-no-time", "verify", f"{EXP}/manifest.json", '{"metrics": {}}',
+     [f"training manifest {EXP}/manifest.json is malformed: it needs train_seconds"]),
     ("verbs-broken-yaml", "build_dataset", "data/verbs.yaml", "tenses: [a, b\n",
      ["verb table data/verbs.yaml is not valid YAML at line 2"]),
     ("verbs-four-forms", "build_dataset", "data/verbs.yaml",
@@ -369,3 +371,56 @@ def test_following_the_advice_for_a_corrupt_model_repairs_it(reproduced):
     (reproduced / MODEL).unlink()
     run(["dvc", "repro"], reproduced)
     assert snapshot(reproduced) == before
+
+
+# ---------------------------------------------------------------------------------------
+# the wrong file, the wrong Python
+
+WRONG_FILES = [  # (id, stage, option, path given, fragments)
+    ("verb-table-as-dataset", "train", "--dataset", "data/verbs.yaml",
+     ["--dataset data/verbs.yaml is not a JSON file",
+      "--dataset takes the dataset that the build_dataset stage writes"]),
+    ("loss-png-as-model", "predict", "--model", f"{EXP}/loss.png",
+     [f"--model {EXP}/loss.png is not a JSON file", "the model that the train stage writes"]),
+    ("missing-verb-table", "build_dataset", "--verbs", "nonexist.yaml",
+     ["verb table nonexist.yaml is missing: --verbs takes the verb table, data/verbs.yaml"]),
+]
+
+
+@pytest.mark.parametrize("stage, option, path, fragments", [row[1:] for row in WRONG_FILES],
+                         ids=[row[0] for row in WRONG_FILES])
+def test_a_wrong_file_given_to_a_stage_names_the_option_and_what_it_takes(
+        workspace, stage, option, path, fragments):
+    before = snapshot(workspace)
+    command = STAGES[stage]["cmd"].split()
+    command[command.index(option) + 1] = path
+    message = one_error_line(run(command, workspace, check=False))
+    for fragment in fragments:
+        assert fragment in message
+    assert "delete it" not in message and "git checkout -- nonexist" not in message
+    assert snapshot(workspace) == before
+
+
+# A Python without the pipeline's packages (another `python` first on the PATH): this
+# sitecustomize makes ruamel.yaml unimportable in `python -m ...` (the stages, not DVC), as
+# it is in a Python where `make setup` did not install it.
+WITHOUT_RUAMEL = "import sys\nif sys.argv[:1] == ['-m']:\n    sys.modules['ruamel'] = None\n"
+
+
+def test_a_stage_run_by_a_python_without_the_pipelines_packages_says_make_setup(
+        workspace, tmp_path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(WITHOUT_RUAMEL)
+    before = snapshot(workspace)
+    env = project_env(PYTHONPATH=str(hook))
+    by_hand = run(STAGES["check_params"]["cmd"].split(), workspace, check=False, env=env)
+    message = one_error_line(by_hand)
+    assert "the Python package `ruamel" in message and "is not installed" in message
+    assert "run `make setup`, or activate the project's venv" in message
+
+    forced = run(["dvc", "repro", "-f", "check_params"], workspace, check=False, env=env)
+    assert forced.returncode == 255 and "Traceback" not in forced.stdout + forced.stderr
+    assert "run `make setup`" in forced.stderr
+    assert {k: v for k, v in snapshot(workspace).items() if "params.checked" not in k} == {
+        k: v for k, v in before.items() if "params.checked" not in k}

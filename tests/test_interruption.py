@@ -30,7 +30,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import REPO, project_env, run, stage_outs
+from conftest import REPO, locked_results, project_env, run, stage_outs
 from stages.files import write_json
 from stages.stage import INTERRUPTED, TERMINATED
 from test_bad_input import STAGES, leftover_temp_files
@@ -161,14 +161,14 @@ def assert_rerun_gives_the_same_run(project, losses):
 
 def test_kill_9_mid_training_leaves_nothing_half_written_and_the_rerun_completes(
         reproduced, start_repro):
-    lock = (reproduced / "dvc.lock").read_text()
+    lock = locked_results(reproduced)
     set_epochs(reproduced, LONG)
     process, out, err = start_repro(reproduced)
     wait_until_training(process, err)
     assert stop_group(process, signal.SIGKILL) == -signal.SIGKILL
 
     assert_workspace_good(reproduced)
-    assert (reproduced / "dvc.lock").read_text() == lock  # train is not recorded as done
+    assert locked_results(reproduced) == lock  # train is not recorded as done
     assert "train:" in run(["dvc", "status"], reproduced).stdout
     assert not (reproduced / "experiments/07-train-tense-logits/model.json").exists()
 
@@ -197,7 +197,7 @@ def errors_logged(err):
 @pytest.mark.parametrize("shell, exit_shown", [("/bin/bash", "130"), ("/bin/sh", "-2")])
 def test_ctrl_c_mid_training_ends_in_one_line_and_the_rerun_completes(
         reproduced, start_repro, shell, exit_shown):
-    lock, losses = (reproduced / "dvc.lock").read_text(), (reproduced / LOSS_CSV).read_bytes()
+    lock, losses = locked_results(reproduced), (reproduced / LOSS_CSV).read_bytes()
     set_epochs(reproduced, LONG)
     process, out, err = start_repro(reproduced, SHELL=shell)
     wait_until_training(process, err)
@@ -209,14 +209,14 @@ def test_ctrl_c_mid_training_ends_in_one_line_and_the_rerun_completes(
     assert "ERROR: failed to reproduce 'train'" in err.read_text()
     assert f"exited with {exit_shown}\n" in err.read_text()
     assert_workspace_good(reproduced)
-    assert (reproduced / "dvc.lock").read_text() == lock
+    assert locked_results(reproduced) == lock
 
     assert_rerun_gives_the_same_run(reproduced, losses)
 
 
 def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cleanly(
         reproduced, start_repro):
-    lock, losses = (reproduced / "dvc.lock").read_text(), (reproduced / LOSS_CSV).read_bytes()
+    lock, losses = locked_results(reproduced), (reproduced / LOSS_CSV).read_bytes()
     set_epochs(reproduced, LONG)
     process, out, err = start_repro(reproduced)
     wait_until_training(process, err)
@@ -234,7 +234,7 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
     assert "Traceback" not in out.read_text() + err.read_text()
     assert errors_logged(err.read_text()) == [("train", TERMINATED)]
     assert_workspace_good(reproduced)
-    assert (reproduced / "dvc.lock").read_text() == lock
+    assert locked_results(reproduced) == lock
 
     assert_rerun_gives_the_same_run(reproduced, losses)
 

@@ -90,7 +90,7 @@ def test_run_cache_push_leaves_uncached_metrics_behind_so_repro_pull_reruns(team
     this test fails, DVC has changed: update the README's caveat."""
     alice, bob, storage = team
     set_lr(alice, 0.02)
-    assert ran_stages(run(["dvc", "repro"], alice).stdout)[0] == "train"
+    assert "train" in ran_stages(run(["dvc", "repro"], alice).stdout)
     run(["dvc", "push", "--run-cache"], alice)
 
     assert any((storage / "runs").rglob("*")), "no run record was pushed"
