@@ -51,6 +51,8 @@ def grad(output, inputs, create_graph=False):
     """
     if type(output) is not Value:
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if type(inputs) is Value:
+        raise TypeError("grad: inputs must be a list of Values, got one Value: write [x]")
     inputs = list(inputs)
     for x in inputs:
         if type(x) is not Value:

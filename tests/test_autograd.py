@@ -645,7 +645,8 @@ def test_a_second_derivative_that_is_infinite_raises_when_its_graph_is_built():
         pytest.param(lambda x: grad(x * 2, [x, 2.0]), "inputs must be Values, got float",
                      id="input"),
         pytest.param(lambda x: grad(x * 2, [x.data]), "inputs must be Values", id="data"),
-        pytest.param(lambda x: grad(x * 2, x), "not iterable", id="a Value, not a list"),
+        pytest.param(lambda x: grad(x * 2, x), r"a list of Values, got one Value: write \[x\]",
+                     id="a Value, not a list"),
     ],
 )
 def test_bad_arguments_raise_type_error(call, fragment):
