@@ -11,6 +11,7 @@ not in `__all__`, so that `from minigrad import *` cannot shadow Python's own `c
 
 from minigrad.autograd import grad
 from minigrad.collector import paused_collector
+from minigrad.compile import compile  # noqa: A001  (minigrad.compile; not in __all__)
 from minigrad.drawing import draw_dot
 from minigrad.gradcheck import GradcheckResult, gradcheck
 from minigrad.jsonlog import get_logger
