@@ -26,7 +26,7 @@ def main(argv=None):
     if result["passed"] is not True:
         raise DataFileError(
             f"the run did not pass verification ({args.verify}: {result}); see"
-            " experiments/07-train-tense-logits/README.md for what to change"
+            " the README.md beside the trained model (dvc.yaml: train_dir) for what to change"
         )
     log.info("the run passed verification", extra={"fields": result})
 

@@ -51,7 +51,10 @@ def test_repro_meets_the_labs_stop_conditions(reproduced):
     for name in ("graph.svg", "manifest.json", "README.md"):
         assert (reproduced / VIZ / name).stat().st_size > 0, name
     assert (reproduced / TRAIN / "loss.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert "PASSED" in (reproduced / TRAIN / "README.md").read_text()
+    report = (reproduced / TRAIN / "README.md").read_text()
+    assert "PASSED" in report and re.search(r"\| training time \| \d+\.\d{3} s \|", report)
+    timed = json.loads((reproduced / TRAIN / "manifest.json").read_text())["metrics"]
+    assert timed["train_seconds"] > 0  # timing lives in the manifest, not in the metrics
     for manifest in (TRAIN, VIZ):
         validate_manifest(json.loads((reproduced / manifest / "manifest.json").read_text()))
 
@@ -118,3 +121,38 @@ def test_fresh_clone_shows_metrics_and_plots_without_running(reproduced, tmp_pat
     assert json.dumps(shown).count('"passed": true') == 1
     for path in ("metrics/loss.csv", "metrics/confusion.json", f"{TRAIN}/loss.png", f"{VIZ}/graph.svg"):
         assert (clone / path).exists(), path
+
+
+def vega_plots(project):
+    """{file: the Vega-Lite spec DVC draws for it} from `dvc plots show --json`."""
+    data = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
+    return {name: plot["content"] for name, plots in data.items() for plot in plots
+            if plot["type"] == "vega"}
+
+
+def scales_and_sorts(spec):
+    """Every y `scale` and every x/y `sort` in the spec, however deep."""
+    found = {"scale": [], "sort": []}
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for axis in ("x", "y"):
+                if isinstance(node.get(axis), dict):
+                    if axis == "y" and "scale" in node[axis]:
+                        found["scale"].append(node[axis]["scale"])
+                    if "sort" in node[axis]:
+                        found["sort"].append(node[axis]["sort"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def test_dvc_plots_draw_the_loss_on_a_log_scale_and_the_tenses_in_order(reproduced):
+    plots = vega_plots(reproduced)
+    loss = scales_and_sorts(plots["metrics/loss.csv"])
+    assert loss["scale"] and all(scale == {"type": "log"} for scale in loss["scale"])
+    tenses = yaml.safe_load((reproduced / "data/verbs.yaml").read_text())["tenses"]
+    confusion = scales_and_sorts(plots["metrics/confusion.json"])
+    assert confusion["sort"] == [tenses, tenses]

@@ -111,3 +111,16 @@ def test_architecture_names_every_layer():
     assert verify.architecture([4, 5]) == "5-in, 4-hidden, 5-out"
     assert verify.architecture([8, 3, 5]) == "5-in, 8-hidden, 3-hidden, 5-out"
     assert verify.architecture([5]) == "5-in, 5-out"
+
+
+def test_advice_says_what_the_curve_did_and_never_raises_lr_after_a_rise():
+    # below the bar and still falling, but the loss rose at epoch 3 on the way
+    rose = [25.0, 10.0, 12.0, 5.0, 2.0, 1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.04]
+    advice = verify.diagnose(rose, max_loss=0.5)
+    assert "rose at 1 epoch, first at epoch 3" in advice
+    assert "over the last 2 epochs it fell by 20.0%" in advice
+    assert "higher `train.lr`" not in advice and "raise `train.epochs`, not the lr" in advice
+
+    smooth = [25.0, 10.0, 6.0, 5.0, 2.0, 1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.04]
+    assert "a higher `train.lr` would get there sooner" in verify.diagnose(smooth, max_loss=0.5)
+    assert "rose" not in verify.diagnose(smooth, max_loss=0.5)
