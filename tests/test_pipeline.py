@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from conftest import LAB_FINAL_LOSS, run
+from conftest import LAB_FINAL_LOSS, LAB_PARAMS, REPO, copy_project, results, run
 from stages.manifest import validate_manifest
 
 pytestmark = pytest.mark.slow
@@ -156,3 +156,15 @@ def test_dvc_plots_draw_the_loss_on_a_log_scale_and_the_tenses_in_order(reproduc
     tenses = yaml.safe_load((reproduced / "data/verbs.yaml").read_text())["tenses"]
     confusion = scales_and_sorts(plots["metrics/confusion.json"])
     assert confusion["sort"] == [tenses, tenses]
+
+
+def test_copies_hold_the_sources_and_the_labs_params_but_none_of_the_results(tmp_path):
+    """Whatever the workspace holds (a failed run, an applied experiment, dvc_plots/), the
+    tests' copies are built the same way: sources from the working tree, the lab's params,
+    and no result, which each copy makes itself with `dvc repro`."""
+    copy = copy_project(tmp_path / "copy")
+    assert (copy / "params.yaml").read_text() == LAB_PARAMS
+    for path in results():
+        assert not (copy / path).exists(), path
+    assert (copy / "stages" / "train.py").read_bytes() == (REPO / "stages" / "train.py").read_bytes()
+    assert not (copy / "dvc_plots").exists()
