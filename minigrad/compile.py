@@ -33,6 +33,8 @@ What is frozen at trace time:
   they become conditional expressions in the code and follow the data at every step.
 - Leaves that are not in `params`: they are constants, at the value they had when traced,
   and so is every node built only from them.
+- Only nodes that the loss depends on are computed: a node that `loss_fn` builds but the
+  loss does not use is dropped, and so is any error it alone would raise.
 
 Speed. `exp` and `pow` in the code are `math.exp` and `math.pow`; when one of them raises
 (an overflow, or a zero base with a negative exponent in a derivative), the step is run
@@ -429,10 +431,8 @@ def _analyse(rule, syms):
     r = _Rule()
     r.forward = _sym(rule.forward(SYMBOLS, *syms))
     r.local = [_sym(d) for d in rule.local(SYMBOLS, Sym("out"), *syms)]
-    r.fold = r.runs = None
-    if len(syms) >= ROLL_MIN:
-        r.fold = _fold(r.forward)
-        r.runs = _runs(r.local)
+    r.fold = _fold(r.forward) if len(syms) > 1 else None
+    r.runs = _runs(r.local)
     return r
 
 
@@ -450,8 +450,6 @@ def _fold(tree):
     start = len(steps) - 1
     while start > 0 and _key(steps[start - 1], start - 1) == last:
         start -= 1
-    if len(steps) - start < ROLL_MIN:
-        return None
     base = s
     for step in steps[:start]:
         base = Sym("bin", op, base, step)
@@ -652,6 +650,7 @@ class _Writer:
         body.append('"""')
         if self.looped:
             body.append(f"V = [p.data for p in PARAMS] + [0.0] * {len(self.nodes)}")
+            body += [f"# V[{i}] is {label!r}" for i, label in enumerate(labels) if label]
         elif n_params:
             body.append(f"{', '.join(f'p{i}' for i in range(n_params))}, = PARAMS")
             for i, label in enumerate(labels):
@@ -722,7 +721,7 @@ class _Writer:
                 body.append(call)
             else:
                 body.append(f"if {_render(failure, args, out)[0]}: {call}")
-        if self.looped and rule.fold is not None:
+        if self.looped and rule.fold is not None and len(rule.fold[3]) >= ROLL_MIN:
             base, op, first, steps = rule.fold
             offsets = sorted(_positions(steps[0], set()))
             variables = [f"x{k}" for k in range(len(offsets))]
@@ -743,8 +742,7 @@ class _Writer:
         out = self.value(s)
         upstream = Sym("name", self.grad(s))
         where = f"  # via {out[0]} ({node.op})"
-        runs = rule.runs if self.looped and rule.runs is not None else [
-            (j, j + 1) for j in range(len(node.args))]
+        runs = rule.runs if self.looped else [(j, j + 1) for j in range(len(node.args))]
         for j0, j1 in runs:
             targets = list(map(self.slot.get, node.args[j0:j1]))
             if targets.count(None) == len(targets):
