@@ -81,6 +81,8 @@ def project_env(**extra):
     env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "minigrad tests"
     env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "tests@minigrad.invalid"
     env.pop("VIRTUAL_ENV", None)
+    # as in a user's shell: Python writes its __pycache__ beside the code (DVC must ignore it)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
 
