@@ -1,4 +1,5 @@
-"""Speed and memory benchmark: minigrad against micrograd 0.1.0 and PyTorch (CPU), in one process.
+"""Speed and memory benchmark: minigrad (eager and compiled) against a hand-derived loop,
+micrograd 0.1.0 and PyTorch (CPU).
 
     .venv/bin/python bench/bench_engine.py              # the full run (a few minutes)
     .venv/bin/python bench/bench_engine.py --quick      # fewer runs: a smoke check
@@ -8,8 +9,15 @@ Workloads, each run on every engine from the same initial weights (minigrad's ML
 random.seed(42), copied through state_dict()):
   w1  the lab's training: MLP(5, [4, 5]), tanh, 5 one-hot inputs, 300 epochs of SGD lr 0.05
   w2  MLP(16, [64, 64, 16]) on 16 one-hot inputs, 2 epochs of the same loop
+  w2c the same MLP, 20 epochs: the compiled step against the hand loop (and eager minigrad)
   w3  y = y * 1.0000001 repeated 1,000,000 times from x = Value(1.0), then backward
   w4  bytes held by one forward graph of w2 (the loss over all 16 samples), by tracemalloc
+
+The compiled engine (minigrad.compile) is timed from compile() to the last step, each run in
+a fresh child process that has imported minigrad and compiled nothing yet (interpreter
+start-up and building the model are not counted); the child also reports each step's time,
+for the steady state (steps 2 to 301). "seed's form" rows build the lab as the seed writes
+it: the MLP on Value inputs, the loss sum((p - t)**2 for ...) over the 25 outputs.
 
 Each timed number is the median of 5 runs (3 for the slow engines in w2, micrograd and torch
 scalar, and for torch's chain; micrograd's chain runs once, in a child process, since its
@@ -52,13 +60,15 @@ SEED = 42
 LR = 0.05
 W1 = {"n_in": 5, "layer_sizes": [4, 5], "epochs": 300}
 W2 = {"n_in": 16, "layer_sizes": [64, 64, 16], "epochs": 2}
+W2C = {"n_in": 16, "layer_sizes": [64, 64, 16], "epochs": 20}
 CHAIN_LENGTH = 1_000_000
 TORCH_CHAIN_LENGTH = 100_000  # PyTorch's scalar chain costs ~25 us a node: 1e5 keeps it short
 CHAIN_FACTOR = 1.0000001
 LOSS_RTOL = 1e-9
 RUNS = {"full": {"fast": 5, "slow": 3}, "quick": {"fast": 2, "slow": 1}}
-TARGETS = {"w1_micrograd": 5.0, "w1_torch_vectorized": 1.0, "w2_micrograd": 20.0,
-           "w3_us_per_node": 1.0, "w4_bytes_ratio": 5.0}
+TARGETS = {"w1_micrograd": 5.0, "w2_micrograd": 100.0, "w3_us_per_node": 1.0,
+           "w4_bytes_ratio": 5.0, "w1_compiled_hand": 0.6, "w1_torch_compiled": 3.0,
+           "w1_steady_hand": 0.35, "w2c_compiled_hand": 2.0}
 
 
 # -- micrograd gets a tanh in its own closure style (0.1.0 has only relu) ----------------------
@@ -99,6 +109,69 @@ def minigrad_model(state, xs, ys):
         return Value.squared_error([o for x in xs for o in model(x)], targets)
 
     return loss_fn, model.parameters()
+
+
+def minigrad_seed_model(state, xs, ys):
+    """The lab as the seed writes it: Value inputs, the loss a Python sum of squares."""
+    model = MLP(state["n_in"], state["layer_sizes"])
+    model.load_state_dict(state)
+    inputs = [[Value(v) for v in x] for x in xs]
+
+    def loss_fn():
+        return sum((p - t) ** 2 for x, y in zip(inputs, ys) for p, t in zip(model(x), y))
+
+    return loss_fn, model.parameters()
+
+
+def hand_model(state, xs, ys):
+    """The same math on floats, gradients derived by hand: no graph, nothing generated.
+
+    Returns (train, None): train(epochs) runs the loop and returns the last epoch's loss.
+    """
+    weights = [[list(row) for row in L["weights"]] for L in state["layers"]]
+    biases = [list(L["biases"]) for L in state["layers"]]
+
+    def train(epochs):
+        for _ in range(epochs):
+            grad_w = [[[0.0] * len(row) for row in layer] for layer in weights]
+            grad_b = [[0.0] * len(layer) for layer in biases]
+            loss = 0.0
+            for x, y in zip(xs, ys):
+                acts = [x]  # forward, layer by layer, keeping the activations
+                for layer_w, layer_b in zip(weights, biases):
+                    a = acts[-1]
+                    acts.append([math.tanh(sum(w * xi for w, xi in zip(row, a)) + b)
+                                 for row, b in zip(layer_w, layer_b)])
+                out = acts[-1]
+                loss += sum((o - t) ** 2 for o, t in zip(out, y))
+                # backward: d(loss)/d(pre-activation) of each layer, from the top
+                delta = [2.0 * (o - t) * (1.0 - o * o) for o, t in zip(out, y)]
+                for l in range(len(weights) - 1, -1, -1):
+                    a = acts[l]
+                    for j, d in enumerate(delta):
+                        row = grad_w[l][j]
+                        for i, ai in enumerate(a):
+                            row[i] += d * ai
+                        grad_b[l][j] += d
+                    if l:
+                        back = [0.0] * len(a)
+                        for j, d in enumerate(delta):
+                            for i, w in enumerate(weights[l][j]):
+                                back[i] += w * d
+                        delta = [bk * (1.0 - ai * ai) for bk, ai in zip(back, a)]
+            for l in range(len(weights)):  # SGD
+                for j, row in enumerate(weights[l]):
+                    grow = grad_w[l][j]
+                    for i in range(len(row)):
+                        row[i] -= LR * grow[i]
+                    biases[l][j] -= LR * grad_b[l][j]
+        return loss
+
+    return train, None
+
+
+def train_hand(train, params, epochs):
+    return train(epochs)
 
 
 def micrograd_model(state, xs, ys):
@@ -188,6 +261,55 @@ def train_torch(loss_fn, params, epochs):
     return loss.item()
 
 
+COMPILED_CHILD = """
+import json, sys, time
+import minigrad
+from minigrad import MLP, Value, paused_collector
+job = json.loads(sys.stdin.read())
+state, xs, ys, lr = job["state"], job["xs"], job["ys"], job["lr"]
+model = MLP(state["n_in"], state["layer_sizes"])
+model.load_state_dict(state)
+if job["form"] == "seed":
+    inputs = [[Value(v) for v in x] for x in xs]
+    def loss_fn():
+        return sum((p - t) ** 2 for x, y in zip(inputs, ys) for p, t in zip(model(x), y))
+else:
+    targets = [t for y in ys for t in y]
+    def loss_fn():
+        return Value.squared_error([o for x in xs for o in model(x)], targets)
+params = model.parameters()
+clock = time.perf_counter
+steps = []
+with paused_collector():
+    start = clock()
+    step = minigrad.compile(loss_fn, params, lr=lr)
+    compiled = clock()
+    for _ in range(job["epochs"]):
+        before = clock()
+        loss = step()
+        steps.append(clock() - before)
+    end = clock()
+print(json.dumps({"elapsed_s": end - start, "compile_s": compiled - start, "steps_s": steps,
+                  "loss": loss, "source_lines": len(step.source.splitlines())}))
+"""
+
+
+def compiled_model(form):
+    def model(state, xs, ys):
+        return {"state": state, "xs": xs, "ys": ys, "lr": LR, "form": form}, None
+
+    return model
+
+
+def train_compiled(job, params, epochs):
+    """(last loss, seconds from compile() to the last step, the child's report)."""
+    child = subprocess.run([sys.executable, "-c", COMPILED_CHILD], input=json.dumps(
+        {**job, "epochs": epochs}), capture_output=True, text=True, check=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    report = json.loads(child.stdout)
+    return report["loss"], report["elapsed_s"], report
+
+
 class Engine(NamedTuple):
     name: str
     model: Callable  # (state, xs, ys) -> (loss function, parameters)
@@ -196,11 +318,17 @@ class Engine(NamedTuple):
     threads: int = 1  # torch.set_num_threads for the run (harmless for the others)
     slow: bool = False  # gets the "slow" number of runs in w2
     reference: bool = False  # a reference row, not one the targets use
+    child: bool = False  # the loop times itself, in a child process
 
 
 DEFAULT_THREADS = torch.get_num_threads()
 ENGINES = [
     Engine("minigrad", minigrad_model, train_scalar, gc_on=False),
+    Engine("minigrad, seed's form", minigrad_seed_model, train_scalar, gc_on=False),
+    Engine("compiled", compiled_model("squared_error"), train_compiled, gc_on=False, child=True),
+    Engine("compiled, seed's form", compiled_model("seed"), train_compiled, gc_on=False,
+           child=True),
+    Engine("hand loop", hand_model, train_hand, gc_on=False),
     Engine("micrograd", micrograd_model, train_scalar, gc_on=True, slow=True),
     Engine("torch scalar", torch_scalar_model, train_torch, gc_on=True, slow=True),
     Engine("torch vectorized", torch_vectorized_model, train_torch, gc_on=True),
@@ -230,25 +358,30 @@ def graph_nodes(root, children):
     return len(seen)
 
 
-def bench_training(spec, runs, slow_runs):
+def bench_training(spec, runs, slow_runs, engines=None):
     """Time every engine on one training workload, interleaving engines run by run."""
+    engines = ENGINES if engines is None else [e for e in ENGINES if e.name in engines]
     state = initial_state(spec["n_in"], spec["layer_sizes"])
     xs, ys = one_hot_data(spec["n_in"])
     results = {}
-    counts = {e.name: runs["slow" if slow_runs and e.slow else "fast"] for e in ENGINES}
+    counts = {e.name: runs["slow" if slow_runs and e.slow else "fast"] for e in engines}
     for r in range(max(counts.values())):
-        for e in ENGINES:
+        for e in engines:
             if r >= counts[e.name]:
                 continue
             torch.set_num_threads(e.threads)
             loss_fn, params = e.model(state, xs, ys)
             gc.collect()
-            with collector(e.gc_on):
-                start = time.perf_counter()
-                loss = e.loop(loss_fn, params, spec["epochs"])
-                elapsed = time.perf_counter() - start
-            del loss_fn, params
             row = results.setdefault(e.name, {"times": [], "losses": [], "reference": e.reference})
+            if e.child:
+                loss, elapsed, report = e.loop(loss_fn, params, spec["epochs"])
+                row.setdefault("reports", []).append(report)
+            else:
+                with collector(e.gc_on):
+                    start = time.perf_counter()
+                    loss = e.loop(loss_fn, params, spec["epochs"])
+                    elapsed = time.perf_counter() - start
+            del loss_fn, params
             row["times"].append(elapsed)
             row["losses"].append(loss)
     torch.set_num_threads(1)
@@ -256,13 +389,21 @@ def bench_training(spec, runs, slow_runs):
     # nodes made per epoch (parameters excluded), for the per-node cost of the scalar engines
     for name, model, children in (("minigrad", minigrad_model, lambda v: v.inputs),
                                   ("micrograd", micrograd_model, lambda v: v._prev)):
+        if not any(key.split(",")[0] == name for key in results):
+            continue
         loss_fn, params = model(state, xs, ys)
         nodes = graph_nodes(loss_fn(), children) - len(params)
         for key, row in results.items():
-            if key.split(",")[0] == name:
+            if key.split(",")[0] == name and "seed" not in key:
                 row["nodes_per_epoch"] = nodes
     for row in results.values():
         row["median_s"] = statistics.median(row["times"])
+        if "reports" in row:  # compiled: compile time, and the steady state (steps 2 on)
+            reports = row.pop("reports")
+            row["compile_s"] = statistics.median(r["compile_s"] for r in reports)
+            row["steady_step_s"] = statistics.median(
+                statistics.median(r["steps_s"][1:]) for r in reports)
+            row["source_lines"] = reports[0]["source_lines"]
         if "nodes_per_epoch" in row:
             row["us_per_node"] = row["median_s"] / spec["epochs"] / row["nodes_per_epoch"] * 1e6
     return results
@@ -397,9 +538,9 @@ def relative_gap(a, b):
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
 
-def correctness_errors(w1, w2, w3, w4):
+def correctness_errors(w1, w2, w2c, w3, w4):
     errors = []
-    for label, results in (("w1", w1), ("w2", w2)):
+    for label, results in (("w1", w1), ("w2", w2), ("w2c", w2c)):
         ref = results["minigrad"]["losses"][0]
         for name, row in results.items():
             for loss in row["losses"]:
@@ -415,36 +556,51 @@ def correctness_errors(w1, w2, w3, w4):
     return errors
 
 
-def ratio(results, name):
-    return results[name]["median_s"] / results["minigrad"]["median_s"]
+def ratio(results, name, over="minigrad"):
+    return results[name]["median_s"] / results[over]["median_s"]
 
 
-def targets(w1, w2, w3, w4):
+def targets(w1, w2, w2c, w3, w4):
+    seed = "compiled, seed's form"
+    hand_epoch = w1["hand loop"]["median_s"] / W1["epochs"]
     checks = [
         ("w1 micrograd/minigrad", ratio(w1, "micrograd"), ">=", TARGETS["w1_micrograd"]),
-        ("w1 torch_vectorized/minigrad", ratio(w1, "torch vectorized"), ">=",
-         TARGETS["w1_torch_vectorized"]),
         ("w2 micrograd/minigrad", ratio(w2, "micrograd"), ">=", TARGETS["w2_micrograd"]),
         ("w3 minigrad us/node (build+backward)", w3["minigrad"]["us_per_node"], "<",
          TARGETS["w3_us_per_node"]),
         ("w4 micrograd/minigrad bytes", w4["micrograd"]["bytes"] / w4["minigrad"]["bytes"], ">=",
          TARGETS["w4_bytes_ratio"]),
+        ("w1 compiled (seed's form, compile + 300 steps)/hand loop", ratio(w1, seed, "hand loop"),
+         "<=", TARGETS["w1_compiled_hand"]),
+        ("w1 torch_vectorized/compiled (seed's form)", ratio(w1, "torch vectorized", seed), ">=",
+         TARGETS["w1_torch_compiled"]),
+        ("w1 compiled steady step (median of steps 2-301)/hand loop epoch",
+         w1[seed]["steady_step_s"] / hand_epoch, "<=", TARGETS["w1_steady_hand"]),
+        ("w2c compiled (compile + 20 steps)/hand loop", ratio(w2c, "compiled", "hand loop"), "<=",
+         TARGETS["w2c_compiled_hand"]),
     ]
+    passed = {">=": lambda v, b: v >= b, "<": lambda v, b: v < b, "<=": lambda v, b: v <= b}
     return [{"target": label, "value": value, "op": op, "bound": bound,
-             "pass": value >= bound if op == ">=" else value < bound}
+             "pass": passed[op](value, bound)}
             for label, value, op, bound in checks]
 
 
 def print_training(title, results, epochs):
     print(f"\n## {title}\n")
     print(f"{'engine':<28}{'runs':>5}{'median s':>11}{'min s':>10}{'max s':>10}"
-          f"{'x minigrad':>12}{'nodes/epoch':>13}{'us/node':>9}  final loss")
+          f"{'x minigrad':>12}{'x hand':>8}{'nodes/epoch':>13}{'us/node':>9}  final loss")
     for name, row in results.items():
         nodes = row.get("nodes_per_epoch")
         per_node = f"{row['us_per_node']:.2f}" if nodes else "-"
+        hand = f"{ratio(results, name, 'hand loop'):.2f}" if "hand loop" in results else "-"
         print(f"{name:<28}{len(row['times']):>5}{row['median_s']:>11.4f}{min(row['times']):>10.4f}"
-              f"{max(row['times']):>10.4f}{ratio(results, name):>12.2f}"
+              f"{max(row['times']):>10.4f}{ratio(results, name):>12.2f}{hand:>8}"
               f"{nodes or '-':>13}{per_node:>9}  {row['losses'][0]!r}")
+    for name, row in results.items():
+        if "compile_s" in row:
+            print(f"  {name}: compile() {row['compile_s'] * 1e3:.1f} ms, "
+                  f"{row['source_lines']} lines of source; steady state "
+                  f"{row['steady_step_s'] * 1e6:.1f} us per step (median of steps 2-{epochs})")
     ref = results["minigrad"]["losses"][0]
     gap = max(relative_gap(loss, ref) for row in results.values() for loss in row["losses"])
     print(f"minigrad: {results['minigrad']['median_s'] / epochs * 1e3:.3f} ms per epoch; final "
@@ -481,14 +637,19 @@ def print_memory(results):
           "only, so PyTorch is left out)")
 
 
-def markdown_table(w1, w2, w3, w4):
+def markdown_table(w1, w2, w2c, w3, w4):
     lines = [
-        "| engine | w1 s | w1 × minigrad | w2 s | w2 × minigrad | w3 µs/node | w4 MB held |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| engine | w1 s | w1 × minigrad | w2 s | w2 × minigrad | w2c s (20 epochs) "
+        "| w3 µs/node | w4 MB held |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in w1:
-        cells = [name, f"{w1[name]['median_s']:.4f}", f"{ratio(w1, name):.2f}",
-                 f"{w2[name]['median_s']:.3f}", f"{ratio(w2, name):.2f}"]
+        cells = [name, f"{w1[name]['median_s']:.4f}", f"{ratio(w1, name):.2f}"]
+        if name in w2:
+            cells += [f"{w2[name]['median_s']:.3f}", f"{ratio(w2, name):.2f}"]
+        else:
+            cells += ["–", "–"]
+        cells.append(f"{w2c[name]['median_s']:.3f}" if name in w2c else "–")
         chain = w3.get(name, {})
         if "us_per_node" in chain:
             note = "" if chain["nodes"] == CHAIN_LENGTH else f" ({chain['nodes']:,} nodes)"
@@ -507,7 +668,8 @@ def machine():
                                 check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    engine_files = ["minigrad/scalar.py", "minigrad/nn.py", "minigrad/collector.py"]
+    engine_files = ["minigrad/scalar.py", "minigrad/nn.py", "minigrad/collector.py",
+                    "minigrad/ops.py", "minigrad/compile.py"]
     dirty = subprocess.run(["git", "status", "--porcelain", "--", *engine_files],
                            capture_output=True, text=True,
                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))).stdout
@@ -537,8 +699,12 @@ def main():
 
     w1 = bench_training(W1, runs, slow_runs=False)
     print_training("w1: the lab's training, MLP(5, [4, 5]), 300 epochs", w1, W1["epochs"])
-    w2 = bench_training(W2, runs, slow_runs=True)
+    w2 = bench_training(W2, runs, slow_runs=True, engines=[
+        e.name for e in ENGINES if not e.child and "seed" not in e.name])
     print_training("w2: MLP(16, [64, 64, 16]), 16 samples, 2 epochs", w2, W2["epochs"])
+    w2c = bench_training(W2C, runs, slow_runs=False,
+                         engines=["minigrad", "compiled", "hand loop"])
+    print_training("w2c: MLP(16, [64, 64, 16]), 16 samples, 20 epochs", w2c, W2C["epochs"])
     w3 = bench_chain(runs)
     print_chain(w3)
     w4 = bench_memory()
@@ -546,24 +712,25 @@ def main():
 
     print(f"\n## targets (runs: {runs['fast']} per engine, {runs['slow']} for slow engines in w2"
           " and torch's chain)\n")
-    checks = targets(w1, w2, w3, w4)
+    checks = targets(w1, w2, w2c, w3, w4)
     for c in checks:
         print(f"{'PASS' if c['pass'] else 'FAIL'}  {c['target']} = {c['value']:.3f} "
               f"(target {c['op']} {c['bound']:g})")
 
     print("\n## summary (median seconds; × minigrad = engine time / minigrad time)\n")
-    print(markdown_table(w1, w2, w3, w4))
+    print(markdown_table(w1, w2, w2c, w3, w4))
     print(f"\nMachine: {info['platform']}, Python {info['python']}, {info['cpu_count']} CPUs; "
           f"torch {info['torch']} with 1 thread (default {DEFAULT_THREADS}), micrograd "
           f"{info['micrograd']}, minigrad {info['minigrad']} at commit {info['commit']}; "
           f"load average at start {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}.")
     print(f"Reproduce: `{command}`")
 
-    errors = correctness_errors(w1, w2, w3, w4)
+    errors = correctness_errors(w1, w2, w2c, w3, w4)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "command": command, "runs": runs, "w1": w1, "w2": w2,
-                       "w3": w3, "w4": w4, "targets": checks, "errors": errors}, f, indent=2)
+                       "w2c": w2c, "w3": w3, "w4": w4, "targets": checks, "errors": errors},
+                      f, indent=2)
     if errors:
         for error in errors:
             print(f"CORRECTNESS FAILURE: {error}", file=sys.stderr)

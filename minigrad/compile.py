@@ -656,9 +656,11 @@ class _Writer:
             body.append(f"V = [p.data for p in PARAMS] + [0.0] * {len(self.nodes)}")
             body += [f"# V[{i}] is {label!r}" for i, label in enumerate(labels) if label]
         elif n_params:
-            body.append(f"{', '.join(f'p{i}' for i in range(n_params))}, = PARAMS")
-            for i, label in enumerate(labels):
-                body.append(f"v{i} = p{i}.data" + (f"  # {label!r}" if label else ""))
+            comma = "," if n_params == 1 else ""
+            body.append(f"{', '.join(f'p{i}' for i in range(n_params))}{comma} = PARAMS")
+            body += [f"# v{i} is {label!r}" for i, label in enumerate(labels) if label]
+            body.append(f"{', '.join(f'v{i}' for i in range(n_params))}{comma} = "
+                        f"{', '.join(f'p{i}.data' for i in range(n_params))}{comma}")
         body.append("# forward: one line per node")
         write = self.write_predicted if self.looped else (lambda writer, node, body: writer(
             node, body))
@@ -670,8 +672,8 @@ class _Writer:
         if self.looped:
             body.append(f"G = [0.0] * {len(self.slot)}")
         else:
-            for i in range(n_params):
-                body.append(f"g{i} = 0.0" + (f"  # {labels[i]!r}" if labels[i] else ""))
+            if n_params:  # as p.grad = 0.0: each param's grad is a sum that starts at 0.0
+                body.append(" = ".join([*(f"g{i}" for i in range(n_params)), "0.0"]))
         if root_slot is not None:
             if root_slot < n_params:
                 body.append(f"{self.grad(root_slot)} += 1.0  # the loss is this param")
@@ -785,7 +787,7 @@ class _Writer:
             body.append(f"for {', '.join(variables)} in {self.zipped(streams)}: acc = {term}")
             body.append(f"{out[0]} = acc" + self.comment(node))
             return
-        body.append(f"{out[0]} = {_render(rule.forward, args, out)[0]}" + self.comment(node))
+        body.append(f"{out[0]} = {_fill(rule.forward, _Filled(args), out)}" + self.comment(node))
 
     def write_backward(self, node, body):
         rule = _run_rule(node.rule, node.args)
@@ -794,14 +796,15 @@ class _Writer:
         out = self.value(s)
         upstream = Sym("name", self.grad(s))
         where = f"  # via {out[0]} ({node.op})"
-        runs = rule.runs if self.looped else [(j, j + 1) for j in range(len(node.args))]
+        runs = rule.runs if self.looped else [(0, len(node.args))]
+        filled = None
         for j0, j1 in runs:
             targets = list(map(self.slot.get, node.args[j0:j1]))
             if targets.count(None) == len(targets):
                 continue
             local = rule.local[j0]
             kept = [j for j, t in zip(range(j0, j1), targets) if t is not None]
-            if j1 - j0 >= ROLL_MIN:
+            if self.looped and j1 - j0 >= ROLL_MIN:
                 offsets = sorted(_positions(local, set()))
                 variables = [f"x{k}" for k in range(len(offsets))]
                 loop_args = args.over({p: (v, ATOM) for p, v in zip(offsets, variables)})
@@ -825,9 +828,11 @@ class _Writer:
                 body.append(f"for {', '.join(['i', *variables])} in {self.zipped(streams)}: "
                             f"G[i] += {term}" + where)
                 continue
+            if filled is None:
+                filled = _Filled(args, (upstream.a, ATOM))
             for j in kept:
                 t = self.slot[node.args[j]]
-                term = _render(_times(rule.local[j], upstream), args, out)[0]
+                term = _fill(_times_arg(rule.local[j], len(node.args)), filled, out)
                 if t in self.assigned or self.looped:
                     body.append(f"{self.grad(t)} += {term}" + where)
                 else:
@@ -872,6 +877,47 @@ class _Writer:
     @staticmethod
     def zipped(streams):
         return streams[0] if len(streams) == 1 else f"zip({', '.join(streams)})"
+
+
+_templates = {}
+
+
+def _fill(tree, operands, out):
+    """_render(tree, operands, out)[0], from a template made once per tree and precedences.
+
+    `operands` is a _Filled (the sources and precedences of a node's operands); `tree` must
+    live as long as the cache (a rule's tree, or one of _times_arg's).
+    """
+    key = (id(tree), operands.precs, out[1])
+    template = _templates.get(key)
+    if template is None:
+        holes = [("{%d}" % j, p) for j, p in enumerate(operands.precs)]
+        template = _render(tree, holes, ("{%d}" % len(holes), out[1]))[0]
+        _templates[key] = template
+    return template.format(*operands.texts, out[0])
+
+
+class _Filled:
+    __slots__ = ("texts", "precs")
+
+    def __init__(self, args, extra=None):
+        pairs = [args[j] for j in range(len(args.args))]
+        if extra is not None:
+            pairs.append(extra)
+        self.texts = [text for text, _ in pairs]
+        self.precs = tuple(p for _, p in pairs)
+
+
+_times_trees = {}
+
+
+def _times_arg(local, n):
+    """_times(local, upstream) with the upstream as operand n, one tree per local."""
+    key = (id(local), n)
+    found = _times_trees.get(key)
+    if found is None:
+        found = _times_trees[key] = (_times(local, Sym("arg", n)), local)
+    return found[0]
 
 
 def _times(local, upstream):

@@ -344,7 +344,7 @@ def test_the_diamond_reads_as_the_chain_rule():
     source = minigrad.compile(lambda: loss, [a, b, c]).source
     contributions = [line for line in source.splitlines() if line.strip().startswith("g0 += ")]
     assert len(contributions) == 2  # a's gradient: the sum of its two paths
-    assert "v0 = p0.data  # 'a'" in source
+    assert "# v0 is 'a'" in source and "v0, v1, v2 = p0.data, p1.data, p2.data" in source
 
 
 def test_the_namespace_branches_are_floats_own():
