@@ -620,6 +620,7 @@ class _Writer:
             lines += 1 + len(node.inputs)
         self.looped = lines > UNROLL_LIMIT
         self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
+        self.filled = {}  # node -> _Filled, from its forward line to its backward lines
         self.constants = {}  # repr of a tuple of constants -> (index in C, the tuple)
         self.constant_ids, self.keep = {}, []
 
@@ -787,7 +788,8 @@ class _Writer:
             body.append(f"for {', '.join(variables)} in {self.zipped(streams)}: acc = {term}")
             body.append(f"{out[0]} = acc" + self.comment(node))
             return
-        body.append(f"{out[0]} = {_fill(rule.forward, _Filled(args), out)}" + self.comment(node))
+        filled = self.filled[node] = _Filled(self, node.args)
+        body.append(f"{out[0]} = {_fill(rule.forward, filled, out)}" + self.comment(node))
 
     def write_backward(self, node, body):
         rule = _run_rule(node.rule, node.args)
@@ -829,7 +831,8 @@ class _Writer:
                             f"G[i] += {term}" + where)
                 continue
             if filled is None:
-                filled = _Filled(args, (upstream.a, ATOM))
+                filled = (self.filled.pop(node, None) or _Filled(self, node.args)).plus(
+                    upstream.a)
             for j in kept:
                 t = self.slot[node.args[j]]
                 term = _fill(_times_arg(rule.local[j], len(node.args)), filled, out)
@@ -898,14 +901,28 @@ def _fill(tree, operands, out):
 
 
 class _Filled:
+    """The sources and precedences of a node's operands (straight-line form), for _fill."""
+
     __slots__ = ("texts", "precs")
 
-    def __init__(self, args, extra=None):
-        pairs = [args[j] for j in range(len(args.args))]
-        if extra is not None:
-            pairs.append(extra)
-        self.texts = [text for text, _ in pairs]
-        self.precs = tuple(p for _, p in pairs)
+    def __init__(self, writer, args):
+        slot, texts, precs = writer.slot, [], []
+        name = "V[\x01%d\x02]" if writer.looped else "v%d"  # as writer.value writes it
+        for a in args:
+            if type(a) is Value:
+                s = slot.get(a)
+                text, p = (name % s, ATOM) if s is not None else _number(a.data)
+            else:
+                text, p = _number(a)
+            texts.append(text)
+            precs.append(p)
+        self.texts, self.precs = texts, tuple(precs)
+
+    def plus(self, text):
+        """These operands and one more (the upstream gradient), an atom."""
+        more = _Filled.__new__(_Filled)
+        more.texts, more.precs = [*self.texts, text], (*self.precs, ATOM)
+        return more
 
 
 _times_trees = {}
