@@ -52,16 +52,17 @@ def leftover_temp_files(project):
     return [
         path for path in project.rglob(".*")
         if path.is_file() and path.name not in (".gitignore", ".dvcignore")
-        and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+        and not {".git", ".dvc", "__pycache__"} & set(path.relative_to(project).parts)
     ]
 
 
 def snapshot(project):
-    """{path: bytes} of the workspace: everything but git's and DVC's own directories."""
+    """{path: bytes} of the workspace: everything but git's and DVC's own directories and
+    Python's bytecode caches."""
     return {
         str(path.relative_to(project)): path.read_bytes()
         for path in sorted(project.rglob("*"))
-        if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+        if path.is_file() and not {".git", ".dvc", "__pycache__"} & set(path.relative_to(project).parts)
     }
 
 

@@ -122,7 +122,7 @@ def assert_workspace_good(project):
     """No truncated or half-written file: every JSON, YAML, CSV, PNG and SVG is complete."""
     for path in project.rglob("*"):
         parts = set(path.relative_to(project).parts)
-        if not path.is_file() or {".git", ".dvc"} & parts:
+        if not path.is_file() or {".git", ".dvc", "__pycache__"} & parts:
             continue
         data = path.read_bytes()
         if path.suffix == ".json":
@@ -261,7 +261,7 @@ sys.meta_path.insert(0, CtrlCAtImport())
 def workspace_files(project):
     return {
         path: path.read_bytes() for path in project.rglob("*")
-        if path.is_file() and not {".git", ".dvc"} & set(path.relative_to(project).parts)
+        if path.is_file() and not {".git", ".dvc", "__pycache__"} & set(path.relative_to(project).parts)
     }
 
 
