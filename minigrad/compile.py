@@ -621,6 +621,7 @@ class _Writer:
         self.looped = lines > UNROLL_LIMIT
         self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
         self.filled = {}  # node -> _Filled, from its forward line to its backward lines
+        self.shapes = {}  # node -> (layout, constants, key), the same (write_predicted)
         self.constants = {}  # repr of a tuple of constants -> (index in C, the tuple)
         self.constant_ids, self.keep = {}, []
 
@@ -730,13 +731,17 @@ class _Writer:
         same lines with their slot numbers stepped on: every number in them is a slot, or a
         slot plus one, of the layout.
         """
-        args = node.args
-        layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
-        if _CONSTANT in layout:  # constants: the same objects, in the same places
-            consts = [id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])]
-        else:
-            consts = None
-        key = (node.rule, node.label, tuple(map(type, args)))
+        shape = self.shapes.pop(node, None)  # as found for its forward lines
+        if shape is None:
+            args = node.args
+            layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
+            if _CONSTANT in layout:  # constants: the same objects, in the same places
+                consts = [id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])]
+            else:
+                consts = None
+            shape = self.shapes[node] = (layout, consts, (node.rule, node.label,
+                                                          tuple(map(type, args))))
+        layout, consts, key = shape
         state = self.states.get(key)
         if state is not None and state[0] == consts and state[3] is not None:
             _, last, items, steps, d = state
