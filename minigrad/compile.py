@@ -197,7 +197,7 @@ def _number(x):
     if math.isinf(x):
         return ("inf", ATOM) if x > 0 else ("-inf", NEG)
     text = repr(x)
-    return text, NEG if text[0] == "-" else ATOM
+    return text, ADD if text[0] == "-" else ATOM  # a sign: written in parentheses as an operand
 
 
 def _render(s, args, out):
