@@ -403,28 +403,31 @@ def _run_rule(rule, args):
 
     Every operand is first a symbol, constants included, so that nodes that differ only in
     their constants share one analysis; a rule that branches on a constant's value (x ** n
-    asks whether n == 0) is run again with the constants as numbers.
+    asks whether n == 0) is run again with the constants as numbers, for each set of them.
     """
-    key = (rule, tuple(map(type, args)))
+    shape = (rule, tuple(map(type, args)))
+    found = _rules.get(shape)
+    if found is None:
+        try:
+            found = _analyse(rule, [Sym("arg", j) for j in range(len(args))])
+        except _DataBranch:
+            found = _BRANCHES
+        _rules[shape] = found
+    if found is not _BRANCHES:
+        return found
+    key = (shape, tuple(None if type(a) is Value else repr(a) for a in args))
     found = _rules.get(key)
     if found is None:
-        mask = tuple(type(a) is Value for a in args)
-        syms = [Sym("arg", j) for j in range(len(args))]
+        syms = [Sym("arg", j) if type(a) is Value else a for j, a in enumerate(args)]
         try:
-            found = _analyse(rule, syms)
-        except _DataBranch:
-            key = (rule, mask, tuple(None if v else repr(a) for v, a in zip(mask, args)))
-            found = _rules.get(key)  # cached under this key, looked up again below
-            if found is None:
-                syms = [Sym("arg", j) if v else a for j, (v, a) in enumerate(zip(mask, args))]
-                try:
-                    found = _analyse(rule, syms)
-                except _DataBranch as e:
-                    raise TypeError(f"op {rule.name!r}: its rule branches on an operand's value"
-                                    f" ({e}); put the branch in a function of the namespace m"
-                                    ) from None
-        _rules[key] = found
+            found = _rules[key] = _analyse(rule, syms)
+        except _DataBranch as e:
+            raise TypeError(f"op {rule.name!r}: its rule branches on an operand's value ({e}); "
+                            "put the branch in a function of the namespace m") from None
     return found
+
+
+_BRANCHES = "the rule branches on a constant"
 
 
 def _analyse(rule, syms):
