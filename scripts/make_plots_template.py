@@ -81,7 +81,8 @@ def build_page(bundle, vega, vega_lite, vega_embed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("output", nargs="?", default=".dvc/plots_template.html")
     args = parser.parse_args(argv)
 

@@ -17,7 +17,8 @@ log = get_logger("require_passed")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("verify", nargs="?", default="metrics/verify.json")
     args = parser.parse_args(argv)
     result = read_json(args.verify, "verification result")

@@ -39,7 +39,8 @@ def build_examples(table, verb):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--verbs", required=True, help="the verb table to read (YAML)")
     parser.add_argument("--dataset", required=True, help="the dataset to write (JSON)")
     args = parser.parse_args(argv)

@@ -24,7 +24,8 @@ MARKER = "params.yaml and the verb table passed every check of stages/params.py\
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params.yaml", help="the params to check (YAML)")
     parser.add_argument("--verbs", default=VERB_TABLE, help="the verb table (YAML)")
     parser.add_argument("--marker", help="the file to write when every check passes")

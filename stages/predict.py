@@ -65,7 +65,8 @@ def predict(model, dataset):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, help=DATASET)
     parser.add_argument("--model", required=True, help=MODEL)
     parser.add_argument("--predictions", required=True, help="per tense: output, guess (JSON)")

@@ -104,7 +104,8 @@ def draw_loss_curve(losses, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, help=DATASET)
     parser.add_argument("--model", required=True, help="the trained model to write (JSON)")
     parser.add_argument("--metrics", required=True, help="final loss, epochs, parameters (JSON)")

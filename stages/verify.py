@@ -176,7 +176,8 @@ this report. Reproduce with `dvc repro`; the run's details are in manifest.json.
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--metrics", required=True, help="the train stage's metrics (JSON)")
     parser.add_argument("--loss-csv", required=True, help="the train stage's losses (CSV)")
     parser.add_argument("--predictions", required=True, help="the predict stage's (JSON)")

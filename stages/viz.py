@@ -101,7 +101,8 @@ def _signed(x):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--graph", required=True, help="the picture to write (SVG)")
     parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
     parser.add_argument("--report", required=True, help="the experiment's README to write")
