@@ -672,22 +672,26 @@ class _Writer:
         self.states = {}
         for node in self.nodes:
             write(self.write_forward, node, body)
-        body.append("# backward: the chain rule, from the loss down; each += adds one more path")
+        body.append("# backward, from the loss down: a node's gradient sums one term per path")
         root_slot = self.slot.get(self.root)
         if self.looped:
             body.append(f"G = [0.0] * {len(self.slot)}")
-        else:
-            if n_params:  # as p.grad = 0.0: each param's grad is a sum that starts at 0.0
-                body.append(" = ".join([*(f"g{i}" for i in range(n_params)), "0.0"]))
+        self.terms = {}  # straight-line form: slot -> the terms of its gradient, in order
         if root_slot is not None:
             if root_slot < n_params:
-                body.append(f"{self.grad(root_slot)} += 1.0  # the loss is this param")
+                if self.looped:
+                    body.append(f"{self.grad(root_slot)} += 1.0  # the loss is this param")
+                else:
+                    self.terms[root_slot] = [("1.0", ATOM, "the loss", "itself")]
             else:
                 body.append(f"{self.grad(root_slot)} = 1.0  # d(loss)/d(loss)")
-        self.assigned = set(range(n_params)) | {root_slot}
         self.states = {}
         for node in reversed(self.nodes):
             write(self.write_backward, node, body)
+        if not self.looped:
+            body.append("# the params' gradients: each starts at 0.0, as p.grad = 0.0 does")
+            for i in range(n_params):
+                self.add_up(i, body, "0.0")
         body.append("# the results: every param's grad" + ("" if self.lr is None else
                                                           ", then the update"))
         lr = None if self.lr is None else _number(self.lr)[0]
@@ -805,6 +809,8 @@ class _Writer:
         args = _Operands(self, node.args)
         out = self.value(s)
         upstream = Sym("name", self.grad(s))
+        if not self.looped and s != self.slot.get(self.root):
+            self.add_up(s, body)
         where = f"  # via {out[0]} ({node.op})"
         runs = rule.runs if self.looped else [(0, len(node.args))]
         filled = None
@@ -843,12 +849,28 @@ class _Writer:
                     upstream.a)
             for j in kept:
                 t = self.slot[node.args[j]]
-                term = _fill(_times_arg(rule.local[j], len(node.args)), filled, out)
-                if t in self.assigned or self.looped:
+                tree = _times_arg(rule.local[j], len(node.args))
+                term = _fill(tree, filled, out)
+                if self.looped:
                     body.append(f"{self.grad(t)} += {term}" + where)
-                else:
-                    self.assigned.add(t)
-                    body.append(f"{self.grad(t)} = {term}" + where)
+                else:  # added up when the sum is complete: see add_up
+                    self.terms.setdefault(t, []).append((term, _precedence(tree), out[0],
+                                                         node.op))
+
+    def add_up(self, s, body, start=None):
+        """g_s = the sum of its terms, in the order eager adds them (straight-line form).
+
+        Every term of a node's gradient comes from a node made after it, so the sum is
+        complete when the walk down reaches the node. The sum is one expression, added left
+        to right as backward adds `local * upstream` into `.grad`; a param's starts at 0.0,
+        as its `.grad` does.
+        """
+        terms = self.terms.pop(s, [])
+        parts = [] if start is None else [start]
+        for text, prec, via, op in terms:
+            parts.append(f"({text})" if prec < ADD or (parts and prec == ADD) else text)
+        vias = ", ".join(f"{via} ({op})" for _, _, via, op in terms)
+        body.append(f"g{s} = {' + '.join(parts) or '0.0'}" + (f"  # via {vias}" if vias else ""))
 
     def stream(self, node, positions):
         """Source of the sequence of operands at `positions` of `node` (for a loop)."""
@@ -943,6 +965,13 @@ def _times_arg(local, n):
     if found is None:
         found = _times_trees[key] = (_times(local, Sym("arg", n)), local)
     return found[0]
+
+
+def _precedence(tree):
+    kind = tree.kind
+    if kind == "bin":
+        return _BINARY[tree.a]
+    return {"neg": NEG, "if": IF, "cmp": CMP, "not": NOT, "and": AND, "or": OR}.get(kind, ATOM)
 
 
 def _times(local, upstream):
