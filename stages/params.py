@@ -20,6 +20,7 @@ __all__ = ["load_params", "check_params", "SECTIONS", "MAX_EPOCHS"]
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
 MAX_LAYERS = 10
 MAX_LAYER_SIZE = 256
+ENGINES = ("eager", "compiled")  # how train runs SGD: Value's own loop, or minigrad.compile
 SECTIONS = ("seed", "data", "model", "train", "verify", "viz")
 
 
@@ -95,10 +96,13 @@ def _check_model(params, verbs):
 
 
 def _check_train(params, verbs):
-    section = _section(params, "train", ("lr", "epochs"))
+    section = _section(params, "train", ("lr", "epochs", "engine"))
+    if section["engine"] not in ENGINES:
+        _fail("train.engine", section["engine"], f"one of {', '.join(ENGINES)}")
     return {
         "lr": _number("train.lr", section["lr"]),
         "epochs": _whole("train.epochs", section["epochs"], 1, MAX_EPOCHS),
+        "engine": section["engine"],
     }
 
 

@@ -6,6 +6,9 @@
         --manifest experiments/07-train-tense-logits/manifest.json
 
 This is the lab's train.py. It reads top to bottom: configuration, data, model, loop, save.
+`train.engine` picks how each SGD step runs: `eager` builds the graph and calls backward()
+every epoch, as the lab writes it; `compiled` traces the step once with minigrad.compile and
+replays it as generated Python. Both give the same losses, bit for bit.
 Every epoch's loss goes to the loss CSV; the console gets the progress every 10% of the
 epochs and the result. How long training took is in the manifest, not in the metrics, which
 are committed and must be the same on every run.
@@ -16,6 +19,7 @@ import math
 import time
 from pathlib import Path
 
+import minigrad
 from minigrad import MLP, Value, get_logger, paused_collector, seed_everything
 from stages.errors import DataFileError, DivergenceError
 from stages.files import atomic_path, read_json, write_json, write_text
@@ -46,31 +50,39 @@ def load_dataset(path):
     return inputs, targets
 
 
-def train(model, inputs, targets, lr, epochs):
+def train(model, inputs, targets, lr, epochs, engine="eager"):
     """SGD on the sum of squared errors over every output; returns each epoch's loss.
 
     Raises DivergenceError at the first epoch whose loss is not finite.
     """
     params = model.parameters()
+
+    def loss_fn():
+        return Value.squared_error([o for x in inputs for o in model(x)], targets)
+
+    def eager_step():  # what minigrad.compile replays: the loss, then p.data -= lr * p.grad
+        loss = loss_fn()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data
+
     losses = []
     with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
+        step = minigrad.compile(loss_fn, params, lr=lr) if engine == "compiled" else eager_step
         for epoch in range(1, epochs + 1):
-            outputs = [o for x in inputs for o in model(x)]
-            loss = Value.squared_error(outputs, targets)
-            if not math.isfinite(loss.data):
+            loss = step()  # the loss before this epoch's update
+            if not math.isfinite(loss):
                 raise DivergenceError(
-                    f"training diverged: loss is {loss.data} at epoch {epoch} with"
+                    f"training diverged: loss is {loss} at epoch {epoch} with"
                     f" train.lr = {lr:g}; lower train.lr in params.yaml"
                     f" (the lab's 0.05 trains well). {BRING_BACK}"
                 )
-            for p in params:
-                p.grad = 0.0
-            loss.backward()
-            for p in params:
-                p.data -= lr * p.grad
-            losses.append(loss.data)
+            losses.append(loss)
             if epoch % max(1, epochs // 10) == 0:
-                log.info("progress", extra={"fields": {"epoch": epoch, "loss": loss.data}})
+                log.info("progress", extra={"fields": {"epoch": epoch, "loss": loss}})
     if not all(math.isfinite(p.data) for p in params):
         raise DivergenceError(
             f"training diverged: a parameter is not finite after epoch {epochs} with"
@@ -117,6 +129,7 @@ def main(argv=None):
     # configuration
     params = load_params(sections=("seed", "data", "model", "train"))
     seed, lr, epochs = params["seed"], params["train"]["lr"], params["train"]["epochs"]
+    engine = params["train"]["engine"]
     layer_sizes, init_range = params["model"]["layer_sizes"], params["model"]["init_range"]
     # data
     inputs, targets = load_dataset(args.dataset)
@@ -125,10 +138,10 @@ def main(argv=None):
     model = MLP(N_TENSES, layer_sizes, init_range)
     n_params = len(model.parameters())
     log.info("training", extra={"fields": {"model": repr(model), "n_params": n_params,
-                                           "lr": lr, "epochs": epochs}})
+                                           "lr": lr, "epochs": epochs, "engine": engine}})
     # loop
     started = time.perf_counter()
-    losses = train(model, inputs, targets, lr, epochs)
+    losses = train(model, inputs, targets, lr, epochs, engine)
     train_seconds = time.perf_counter() - started
     # save
     metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": n_params}
@@ -136,7 +149,7 @@ def main(argv=None):
     write_text(args.loss_csv, loss_csv(losses))
     draw_loss_curve(losses, args.loss_png)
     write_json(args.metrics, metrics)
-    config = {"lr": lr, "epochs": epochs, "layer_sizes": layer_sizes, "seed": seed,
+    config = {"lr": lr, "epochs": epochs, "engine": engine, "layer_sizes": layer_sizes, "seed": seed,
               "init_range": init_range, "verb": params["data"]["verb"]}
     outputs = [args.model, args.metrics, args.loss_csv, args.loss_png]
     timed = {**metrics, "train_seconds": round(train_seconds, 4)}

@@ -2,11 +2,13 @@
 
     python -m stages.viz --graph experiments/07-visualize-graph/graph.svg \
         --manifest experiments/07-visualize-graph/manifest.json \
-        --report experiments/07-visualize-graph/README.md
+        --report experiments/07-visualize-graph/README.md \
+        --code experiments/07-visualize-graph/graph.py
 
 Builds the expression at `viz.values` (stages.expression), runs backward(), and writes the
-graph as SVG (minigrad's draw_dot, rendered by Graphviz's `dot`: stages.render), a README that
-explains it, and the run manifest.
+graph as SVG (minigrad's draw_dot, rendered by Graphviz's `dot`: stages.render), the same
+forward and backward pass as Python (written by minigrad.compile, one line per node), a README
+that explains both, and the run manifest.
 """
 
 import argparse
@@ -14,6 +16,7 @@ import os
 import time
 from pathlib import Path
 
+import minigrad
 from minigrad import get_logger
 from minigrad.drawing import trace
 from stages.expression import evaluate
@@ -28,7 +31,19 @@ log = get_logger("viz")
 COUNTS = {1: "one", 2: "two", 3: "three"}
 
 
-def describe(name, root, leaves, expression, values, graph_link):
+def generated_code(root, leaves, expression, values):
+    """The forward and backward pass of the expression, as minigrad.compile writes it."""
+    source = minigrad.compile(lambda: root, list(leaves.values())).source
+    at = ", ".join(f"{name}={value}" for name, value in values.items())
+    return (
+        f"# The forward and backward pass of {expression} at {at}, as Python: one line per\n"
+        "# node, each commented with its op, written by minigrad.compile (stages/viz.py).\n"
+        "# Backward runs from the result down; a variable used twice gets its gradient as\n"
+        "# the sum of two terms, one per path: the chain rule, written out.\n\n" + source
+    )
+
+
+def describe(name, root, leaves, expression, values, graph_link, code_link):
     """The experiment's README: what was computed, the gradients, how to read the picture."""
     nodes, _ = trace(root)
     # uses[name]: (result, local derivative) for each outgoing edge of the leaf
@@ -87,7 +102,15 @@ def describe(name, root, leaves, expression, values, graph_link):
             "gradient is the sum over those paths.",
             "",
         ]
-    lines += [f"![graph]({graph_link})", ""]
+    lines += [
+        f"[`{code_link}`]({code_link}) is the same computation written out as Python by",
+        "`minigrad.compile`: one line per node, forward, then backward from the result down,",
+        "each commented with its op. A variable's gradient is one line that adds a term per",
+        "outgoing edge.",
+        "",
+        f"![graph]({graph_link})",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -106,6 +129,7 @@ def main(argv=None):
     parser.add_argument("--graph", required=True, help="the picture to write (SVG)")
     parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
     parser.add_argument("--report", required=True, help="the experiment's README to write")
+    parser.add_argument("--code", required=True, help="the forward and backward pass (Python)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -119,8 +143,11 @@ def main(argv=None):
     version = dot_version()
     render_svg(root, args.graph)
     name = Path(args.manifest).parent.name
-    graph_link = os.path.relpath(args.graph, os.path.dirname(os.path.abspath(args.report)))
-    write_text(args.report, describe(name, root, leaves, expression, values, graph_link))
+    report_dir = os.path.dirname(os.path.abspath(args.report))
+    graph_link = os.path.relpath(args.graph, report_dir)
+    code_link = os.path.relpath(args.code, report_dir)
+    write_text(args.code, generated_code(root, leaves, expression, values))
+    write_text(args.report, describe(name, root, leaves, expression, values, graph_link, code_link))
 
     grads = {name: leaf.grad for name, leaf in leaves.items()}
     manifest = build_manifest(
@@ -128,7 +155,7 @@ def main(argv=None):
         seed=None,
         config={"expression": expression, "values": values},
         inputs=["params.yaml"],
-        outputs=[args.graph, args.report],
+        outputs=[args.graph, args.code, args.report],
         metrics={"output": root.data, "grads": grads},
         duration_s=time.perf_counter() - started,
         tools={"graphviz-dot": version},

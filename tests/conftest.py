@@ -41,6 +41,7 @@ model:
 train:
   lr: 0.05
   epochs: 300
+  engine: eager         # eager (the loop as the lab writes it) or compiled: the same bits
 
 verify:
   max_loss: 0.5         # the run passes when its final loss is below this, 5/5 correct

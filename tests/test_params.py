@@ -19,7 +19,7 @@ from stages.verbs import load_verb_table
 
 GOOD = LAB_PARAMS
 VERBS = load_verb_table(REPO / "data/verbs.yaml")["verbs"]
-TRAIN = "train:\n  lr: 0.05\n  epochs: 300\n"
+TRAIN = "train:\n  lr: 0.05\n  epochs: 300\n  engine: eager"
 
 
 def edited(old, new):
@@ -84,13 +84,17 @@ BAD = [
     ("a-list", "- 0.05\n", ["must be a mapping of sections", "[0.05]"]),
     ("not-utf8", b"seed: 42\nlr: \xff\n", ["params.yaml cannot be read", "utf-8"]),
     # a missing or unknown section or key
-    ("no-train-section", edited(TRAIN, ""), ["section `train` is missing", "lr, epochs"]),
+    ("no-train-section", edited(TRAIN, ""), ["section `train` is missing", "lr, epochs, engine"]),
     ("no-lr", edited("  lr: 0.05\n", ""), ["`train.lr` is missing"]),
     ("no-seed", edited("seed: 42\n", ""), ["`seed` is missing"]),
-    ("unknown-key", epochs("300\n  momentum: 0.9"), ["`train.momentum`", "lr, epochs"]),
+    ("unknown-key", epochs("300\n  momentum: 0.9"), ["`train.momentum`", "lr, epochs, engine"]),
     ("misspelt-section", edited("train:", "trian:"), ["`trian`", "seed, data, model, train"]),
     ("section-not-a-mapping", edited(TRAIN, "train: 0.05\n"),
-     ["train = 0.05", "a mapping with keys lr, epochs"]),
+     ["train = 0.05", "a mapping with keys lr, epochs, engine"]),
+    ("engine-unknown", edited("  engine: eager", "  engine: jit"),
+     ["train.engine = 'jit'", "one of eager, compiled"]),
+    ("engine-capitalised", edited("  engine: eager", "  engine: Compiled"),
+     ["train.engine = 'Compiled'", "one of eager, compiled"]),
     # wrong types
     ("epochs-quoted", epochs('"300"'), ["train.epochs = '300'", ALLOWED_EPOCHS]),
     ("epochs-fraction", epochs("300.5"), ["train.epochs = 300.5", ALLOWED_EPOCHS]),
@@ -211,7 +215,7 @@ def test_good_spellings_are_accepted_and_read_as_dvc_reads_them(tmp_path, text, 
 
 def test_the_labs_params_are_valid(tmp_path):
     params = load_text(tmp_path, LAB_PARAMS)
-    assert params["train"] == {"lr": 0.05, "epochs": 300}
+    assert params["train"] == {"lr": 0.05, "epochs": 300, "engine": "eager"}
     assert params["model"] == {"layer_sizes": [4, 5], "init_range": 1.0}
 
 

@@ -47,6 +47,23 @@ def test_training_twice_gives_bit_identical_losses():
     assert runs[0] == runs[1]
 
 
+def test_compiled_engine_trains_to_the_same_bits_as_eager():
+    runs = {}
+    for engine in ("eager", "compiled"):
+        seed_everything(42)
+        model = MLP(5, [4, 5])
+        runs[engine] = train.train(model, ONE_HOT, TARGETS, 0.05, 300, engine), model.state_dict()
+    assert runs["compiled"] == runs["eager"]
+    assert runs["compiled"][0][-1] == 0.05310999703588311
+
+
+@pytest.mark.parametrize("engine", ["eager", "compiled"])
+def test_a_huge_lr_diverges_at_epoch_2_on_either_engine(engine):
+    seed_everything(42)
+    with pytest.raises(DivergenceError, match=r"loss is nan at epoch 2 with train.lr = 1e\+308"):
+        train.train(MLP(5, [4, 5]), ONE_HOT, TARGETS, 1e308, 300, engine)
+
+
 def test_training_stops_at_the_first_non_finite_loss():
     seed_everything(42)
     model = MLP(5, [4, 5])

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,8 +14,8 @@ from stages.manifest import validate_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = "experiments/07-visualize-graph"
-ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md"]
-OPTIONS = ["--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2]]
+ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md", f"{OUT}/graph.py"]
+OPTIONS = ["--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2], "--code", ARGS[3]]
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def test_stage_writes_graph_manifest_and_readme(diamond_run):
     tmp_path, result = diamond_run
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    for name in ("graph.svg", "manifest.json", "README.md"):
+    for name in ("graph.svg", "manifest.json", "README.md", "graph.py"):
         assert (tmp_path / OUT / name).stat().st_size > 0
     assert [entry["level"] for entry in stderr_lines(result)] == ["info"]
 
@@ -64,7 +65,7 @@ def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
         "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
     }
     assert [entry["path"] for entry in manifest["inputs"]] == ["params.yaml"]
-    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[2]]
+    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[3], ARGS[2]]
     assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
     assert manifest["environment"]["packages"]["graphviz-dot"]
 
@@ -91,8 +92,24 @@ def test_stage_readme_explains_the_graph_and_embeds_it(diamond_run):
         "`a` has two outgoing edges because it is used twice",
         "3.0000 × (-2.0000) (through `*`) + 1.0000 × 10.0000 (through `-`) = 4.0000",
         "![graph](graph.svg)",
+        "[`graph.py`](graph.py)",
     ):
         assert text in readme
+
+
+def test_stage_writes_the_forward_and_backward_pass_as_python_one_line_per_node(diamond_run):
+    tmp_path, _ = diamond_run
+    code = (tmp_path / OUT / "graph.py").read_text()
+    compile(code, "graph.py", "exec")  # it is Python
+    lines = code.splitlines()
+    assert "# The forward and backward pass of (a*b + c)*(a - c) at a=2, b=3, c=4" in lines[0]
+    forward = [line for line in lines if re.match(r"\s+v\d+ = .*  # ", line)]
+    assert len(forward) == 4  # *, +, -, * : one line per op node
+    for op in ("*", "+", "-"):
+        assert any(line.endswith(f"# {op}") for line in forward), op
+    # a is used twice: its gradient adds two terms, one through `-`, one through `*`
+    (a_grad,) = [line for line in lines if line.strip().startswith("g0 = ")]
+    assert a_grad.count("+") == 2 and "via v5 (-), v3 (*)" in a_grad
 
 
 @pytest.mark.parametrize(
