@@ -631,7 +631,6 @@ class _Writer:
         self.constants = {}  # repr of a tuple of constants -> (index in C, the tuple)
         self.constant_ids, self.keep = {}, []
 
-    # how a slot reads in the code
     # how a slot reads in the code; in the looped form each slot number is marked, so that
     # _roll can turn runs of lines that differ only in them into loops
     def value(self, s):

@@ -145,8 +145,8 @@ def compiled_step(step):
         return ("error", type(e), str(e))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                    HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(recipe=recipes(), data=st.lists(DATA, min_size=N_PARAMS, max_size=N_PARAMS),
        lr=st.sampled_from([0.1, 0.5, 1.0, 3.0]))
 def test_random_graphs_give_eager_bits_over_several_steps(form, recipe, data, lr):
