@@ -133,13 +133,15 @@ class Value:
             raise ValueError(f"dot: {len(weights)} weights but {len(xs)} inputs")
         n = len(weights)
         args = (*weights, *xs, bias)
-        if _all_values(args):  # a hidden layer's neuron: every operand is a node
-            out, local = _run(DOT, args)
+        if _all_floats(xs):
+            if type(bias) is Value and _all_values(weights):
+                # a first layer's neuron: its inputs are constants, so only the weights and
+                # the bias are nodes
+                out, local = _run(DOT, args, [*[w.data for w in weights], *xs, bias.data])
+                return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
+        elif _all_values(args):  # a hidden layer's neuron: every operand is a node
+            out, local = _run(DOT, args, [a.data for a in args])
             return _node(out, DOT, args, args, local)
-        if _all_floats(xs) and type(bias) is Value and _all_values(weights):
-            # a first layer's neuron: its inputs are constants, only weights and bias are nodes
-            out, local = _run(DOT, args)
-            return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
         operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
         return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))
 
@@ -272,9 +274,13 @@ def _binary(rule, a, b):
     return _node(out, rule, args, args, (da, db))
 
 
-def _run(rule, args):
-    """(result, local derivatives) of an n-ary rule on `args`, Values and floats."""
-    data = [a.data if type(a) is Value else a for a in args]
+def _run(rule, args, data=None):
+    """(result, local derivatives) of an n-ary rule on `args`, Values and floats.
+
+    `data`, the numbers of `args`, may be given by a caller that knows which args are Values.
+    """
+    if data is None:
+        data = [a.data if type(a) is Value else a for a in args]
     out = rule.forward(FLOATS, *data)
     return out, rule.local(FLOATS, out, *data)
 
