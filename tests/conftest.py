@@ -164,6 +164,15 @@ def project(reproduced_once, tmp_path):
     return fresh_clone(reproduced_once, tmp_path / "project")
 
 
+@pytest.fixture(scope="module")
+def reproduced_for_module(reproduced_once, tmp_path_factory):
+    """One copy of `reproduced_once` for a whole test module, for tests that put back what
+    they change (cheaper than a copy per test)."""
+    dest = tmp_path_factory.mktemp("module") / "project"
+    shutil.copytree(reproduced_once, dest, symlinks=True)
+    return dest
+
+
 @pytest.fixture
 def reproduced(reproduced_once, tmp_path):
     dest = tmp_path / "project"

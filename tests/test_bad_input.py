@@ -6,7 +6,6 @@ message names the key or the file, never a traceback; and the workspace stays go
 import json
 import math
 import re
-import shutil
 
 import pytest
 import yaml
@@ -66,23 +65,17 @@ def snapshot(project):
     }
 
 
-@pytest.fixture(scope="module")
-def shared_copy(reproduced_once, tmp_path_factory):
-    dest = tmp_path_factory.mktemp("shared") / "project"
-    shutil.copytree(reproduced_once, dest, symlinks=True)
-    return dest
-
-
 @pytest.fixture
-def workspace(shared_copy):
+def workspace(reproduced_for_module):
     """A reproduced project, shared by the tests that each break one input file; whatever a
     test changes is put back after it."""
-    before = snapshot(shared_copy)
-    yield shared_copy
-    for name in set(snapshot(shared_copy)) - set(before):
-        (shared_copy / name).unlink()
+    project = reproduced_for_module
+    before = snapshot(project)
+    yield project
+    for name in set(snapshot(project)) - set(before):
+        (project / name).unlink()
     for name, data in before.items():
-        (shared_copy / name).write_bytes(data)
+        (project / name).write_bytes(data)
 
 
 def assert_only_changed(project, before, name):

@@ -7,7 +7,6 @@ and prints a handful of lines.
 """
 
 import json
-import shutil
 
 import pytest
 
@@ -40,19 +39,12 @@ BAD = [  # (id, old, new, the table's line)
 ]
 
 
-@pytest.fixture(scope="module")
-def shared(reproduced_once, tmp_path_factory):
-    dest = tmp_path_factory.mktemp("nothing_lost") / "project"
-    shutil.copytree(reproduced_once, dest, symlinks=True)
-    return dest
-
-
 @pytest.fixture
-def workspace(shared):
+def workspace(reproduced_for_module):
     """The reproduced copy, with params.yaml (and anything else) put back after each test."""
-    yield shared
-    run(["git", "checkout", "--", "."], shared)
-    run(["dvc", "checkout"], shared)
+    yield reproduced_for_module
+    run(["git", "checkout", "--", "."], reproduced_for_module)
+    run(["dvc", "checkout"], reproduced_for_module)
 
 
 def edit_params(project, old, new):
