@@ -24,8 +24,8 @@ PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml", "jsonsch
 
 
 def code_files(root="."):
-    """The project's Python files this process has imported (minigrad's and the stages'),
-    relative to `root`: with the data inputs and params.yaml, what the stage's result
+    """The project's Python files this process has imported (minigrad's, the stages' and the
+    lab's), relative to `root`: with the data inputs and params.yaml, what the stage's result
     depends on."""
     root = Path(root).resolve()
     found = set()
@@ -34,7 +34,7 @@ def code_files(root="."):
         if not path:
             continue
         path = Path(path).resolve()
-        if path.is_relative_to(root) and path.relative_to(root).parts[0] in ("minigrad", "stages"):
+        if path.is_relative_to(root) and path.relative_to(root).parts[0] in ("minigrad", "stages", "experiments"):
             found.add(str(path.relative_to(root)))
     return sorted(found)
 

@@ -1,10 +1,9 @@
-"""The graph as an SVG file: minigrad's draw_dot, rendered by Graphviz's `dot` program."""
+"""The graph as an SVG file: a graphviz.Digraph (the lab's viz.draw), rendered by Graphviz's `dot`."""
 
 import re
 import shutil
 import subprocess
 
-from minigrad import draw_dot
 from stages.errors import MissingToolError
 from stages.files import write_text
 
@@ -17,8 +16,8 @@ MISSING_DOT = (
 )
 
 
-def render_svg(root, path, rankdir="LR"):
-    """Draw the graph under `root` and write it to `path` as SVG, atomically.
+def render_svg(dot, path):
+    """Render the graphviz.Digraph `dot` and write it to `path` as SVG, atomically.
 
     Raises MissingToolError if Graphviz's `dot` program is not installed.
     """
@@ -27,7 +26,7 @@ def render_svg(root, path, rankdir="LR"):
     import graphviz
 
     try:
-        svg = draw_dot(root, rankdir).pipe(format="svg", encoding="utf-8")
+        svg = dot.pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
         raise MissingToolError(MISSING_DOT) from None
     write_text(path, svg)

@@ -167,11 +167,15 @@ loss the sum of squared errors over 25 outputs, SGD with lr {config['lr']:g} for
 
 {advice}
 
-## Where the lab's files are
+## The lab's files
 
-The lab's `model.py` is `minigrad/nn.py` (built on `minigrad/scalar.py`), its `train.py`
-is `stages/train.py`; `stages/predict.py` and `stages/verify.py` wrote predictions.json and
-this report. Reproduce with `dvc repro`; the run's details are in manifest.json.
+- [`model.py`](model.py): Neuron, Layer and MLP, built from minigrad's `Value`;
+- [`train.py`](train.py): the training loop, the loss curve and the predictions
+  (`python train.py` runs the lab's defaults by hand);
+- `loss.png`, [`predictions.json`](predictions.json), `model.json` (the trained weights)
+  and [`manifest.json`](manifest.json) (the run's settings, versions, hashes and timing):
+  written by the pipeline's `train` and `predict` stages, which run the two files above on
+  params.yaml's settings; this report is the `verify` stage's. Reproduce with `dvc repro`.
 """
 
 

@@ -1,12 +1,13 @@
 """Stage viz: draw the computation graph of params.yaml's `viz.expression`, with its gradients.
 
-    python -m stages.viz --graph experiments/07-visualize-graph/graph.svg \
+    python -m stages.viz --lab experiments/07-visualize-graph/viz.py \
+        --graph experiments/07-visualize-graph/graph.svg \
         --manifest experiments/07-visualize-graph/manifest.json \
         --report experiments/07-visualize-graph/README.md \
         --code experiments/07-visualize-graph/graph.py
 
 Builds the expression at `viz.values` (stages.expression), runs backward(), and writes the
-graph as SVG (minigrad's draw_dot, rendered by Graphviz's `dot`: stages.render), the same
+graph as SVG (drawn by the lab's viz.py, rendered by Graphviz's `dot`: stages.render), the same
 forward and backward pass as Python (written by minigrad.compile, one line per node), a README
 that explains both, and the run manifest.
 """
@@ -21,6 +22,7 @@ from minigrad import get_logger
 from minigrad.drawing import trace
 from stages.expression import evaluate
 from stages.files import write_text
+from stages.lab import load_lab
 from stages.manifest import build_manifest, write_manifest
 from stages.params import load_params
 from stages.render import dot_version, render_svg
@@ -57,9 +59,9 @@ def describe(name, root, leaves, expression, values, graph_link, code_link):
         f"# {name}",
         "",
         "The computation graph of one expression, drawn with each node's value and gradient.",
-        "It is written by the pipeline's `viz` stage: the lab's `viz.py` is `stages/viz.py` in",
-        "this project, and the drawing function `draw_dot` lives in `minigrad/drawing.py`.",
-        "Change `viz.expression` or `viz.values` in params.yaml and run `dvc repro` to redraw it.",
+        "It is drawn by the lab's [`viz.py`](viz.py) (`python viz.py` draws the lab's own",
+        "expression), run on params.yaml's `viz.expression` by the pipeline's `viz` stage",
+        "(`stages/viz.py`). Change `viz.expression` or `viz.values` and run `dvc repro` to redraw it.",
         "",
         f"- expression: `{expression}`",
         f"- values: {', '.join(f'`{name}` = {value}' for name, value in values.items())}",
@@ -126,6 +128,7 @@ def _signed(x):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
+    parser.add_argument("--lab", required=True, help="the lab's viz.py, whose draw() draws")
     parser.add_argument("--graph", required=True, help="the picture to write (SVG)")
     parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
     parser.add_argument("--report", required=True, help="the experiment's README to write")
@@ -141,7 +144,7 @@ def main(argv=None):
         log.warning("values not used by the expression", extra={"fields": {"names": unused}})
 
     version = dot_version()
-    render_svg(root, args.graph)
+    render_svg(load_lab(args.lab).draw(root), args.graph)
     name = Path(args.manifest).parent.name
     report_dir = os.path.dirname(os.path.abspath(args.report))
     graph_link = os.path.relpath(args.graph, report_dir)
@@ -154,7 +157,7 @@ def main(argv=None):
         name=name,
         seed=None,
         config={"expression": expression, "values": values},
-        inputs=["params.yaml"],
+        inputs=[args.lab, "params.yaml"],
         outputs=[args.graph, args.code, args.report],
         metrics={"output": root.data, "grads": grads},
         duration_s=time.perf_counter() - started,

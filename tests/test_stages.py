@@ -6,11 +6,23 @@ import pytest
 
 from minigrad import MLP, seed_everything
 from stages.errors import DivergenceError
+from stages.lab import load_lab
 from stages.verbs import load_verb_table
 from stages import build_dataset, predict, train, verify
 
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
-TARGETS = [1.0 if i == j else -1.0 for i in range(5) for j in range(5)]
+TARGET_ROWS = [[1.0 if i == j else -1.0 for j in range(5)] for i in range(5)]
+TARGETS = [t for row in TARGET_ROWS for t in row]
+LAB = load_lab("experiments/07-train-tense-logits/train.py")
+
+
+def train_lab(layer_sizes, lr, epochs, engine="eager", seed=42, before=None):
+    """The train stage's loop on the lab's model: (losses, the model)."""
+    seed_everything(seed)
+    model = LAB.MLP(5, layer_sizes)
+    if before:
+        before(model)
+    return train.train(LAB, model, ONE_HOT, TARGET_ROWS, lr, epochs, engine), model
 
 
 def test_dataset_is_the_tense_identity_of_the_chosen_verb():
@@ -32,8 +44,7 @@ def test_verb_table_has_at_least_a_dozen_complete_verbs():
 
 
 def test_training_the_lab_reaches_a_loss_near_005():
-    seed_everything(42)
-    losses = train.train(MLP(5, [4, 5]), ONE_HOT, TARGETS, lr=0.05, epochs=300)
+    losses, _ = train_lab([4, 5], lr=0.05, epochs=300)
     assert len(losses) == 300
     assert 0.04 < losses[-1] < 0.07
     assert losses[-1] < losses[0]
@@ -42,34 +53,31 @@ def test_training_the_lab_reaches_a_loss_near_005():
 def test_training_twice_gives_bit_identical_losses():
     runs = []
     for _ in range(2):
-        seed_everything(7)
-        runs.append(train.train(MLP(5, [3, 5]), ONE_HOT, TARGETS, lr=0.1, epochs=40))
+        runs.append(train_lab([3, 5], lr=0.1, epochs=40, seed=7)[0])
     assert runs[0] == runs[1]
 
 
 def test_compiled_engine_trains_to_the_same_bits_as_eager():
     runs = {}
     for engine in ("eager", "compiled"):
-        seed_everything(42)
-        model = MLP(5, [4, 5])
-        runs[engine] = train.train(model, ONE_HOT, TARGETS, 0.05, 300, engine), model.state_dict()
+        losses, model = train_lab([4, 5], 0.05, 300, engine)
+        runs[engine] = losses, train.saved_model(model, [4, 5])
     assert runs["compiled"] == runs["eager"]
     assert runs["compiled"][0][-1] == 0.05310999703588311
 
 
 @pytest.mark.parametrize("engine", ["eager", "compiled"])
 def test_a_huge_lr_diverges_at_epoch_2_on_either_engine(engine):
-    seed_everything(42)
     with pytest.raises(DivergenceError, match=r"loss is nan at epoch 2 with train.lr = 1e\+308"):
-        train.train(MLP(5, [4, 5]), ONE_HOT, TARGETS, 1e308, 300, engine)
+        train_lab([4, 5], 1e308, 300, engine)
 
 
 def test_training_stops_at_the_first_non_finite_loss():
-    seed_everything(42)
-    model = MLP(5, [4, 5])
-    model.layers[0].neurons[0].w[0].data = math.inf
+    def poison(model):
+        model.layers[0].neurons[0].w[0].data = math.inf
+
     with pytest.raises(DivergenceError, match=r"epoch 1 .*lower train.lr"):
-        train.train(model, ONE_HOT, TARGETS, lr=0.05, epochs=10)
+        train_lab([4, 5], lr=0.05, epochs=10, before=poison)
 
 
 def test_loss_csv_has_a_header_and_exact_floats():
@@ -85,9 +93,9 @@ def test_argmax_takes_the_first_of_equal_maxima():
 def test_predictions_name_each_tense_and_say_if_right():
     table = load_verb_table("data/verbs.yaml")
     dataset = build_dataset.build_examples(table, "eat")
-    seed_everything(42)
+    _, trained = train_lab([4, 5], lr=0.05, epochs=300)
     model = MLP(5, [4, 5])
-    train.train(model, ONE_HOT, TARGETS, lr=0.05, epochs=300)
+    model.load_state_dict(train.saved_model(trained, [4, 5]))
     predictions = predict.predict(model, dataset)
     assert [p["english"] for p in predictions] == ["eat", "eats", "ate", "eaten", "will eat"]
     assert all(p["correct"] for p in predictions)
