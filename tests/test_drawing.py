@@ -100,7 +100,7 @@ def test_draw_dot_refuses_a_non_value():
 def test_rendered_diamond_has_one_node_per_value_and_a_has_two_outgoing_edges(tmp_path):
     root, _ = diamond()
     path = tmp_path / "graph.svg"
-    render_svg(root, path)
+    render_svg(draw_dot(root), path)
     nodes, edges = parse_svg(path)
     assert len(nodes) == 7
     label_of = {node_id: texts[0] for node_id, texts in nodes.items()}
@@ -114,8 +114,8 @@ def test_rendered_diamond_has_one_node_per_value_and_a_has_two_outgoing_edges(tm
 def test_two_renders_are_byte_identical(tmp_path):
     first, _ = diamond()
     second, _ = diamond()
-    render_svg(first, tmp_path / "one.svg")
-    render_svg(second, tmp_path / "two.svg")
+    render_svg(draw_dot(first), tmp_path / "one.svg")
+    render_svg(draw_dot(second), tmp_path / "two.svg")
     assert (tmp_path / "one.svg").read_bytes() == (tmp_path / "two.svg").read_bytes()
 
 
@@ -123,7 +123,7 @@ def test_render_svg_without_dot_raises_missing_tool_and_writes_nothing(tmp_path,
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     root, _ = diamond()
     with pytest.raises(MissingToolError) as caught:
-        render_svg(root, tmp_path / "graph.svg")
+        render_svg(draw_dot(root), tmp_path / "graph.svg")
     assert str(caught.value) == MISSING_DOT
     assert "apt-get install graphviz" in MISSING_DOT and "dvc repro" in MISSING_DOT
     assert list(tmp_path.iterdir()) == []

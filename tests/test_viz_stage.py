@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,7 +16,7 @@ from stages.manifest import validate_manifest
 ROOT = Path(__file__).resolve().parents[1]
 OUT = "experiments/07-visualize-graph"
 ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md", f"{OUT}/graph.py"]
-OPTIONS = ["--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2], "--code", ARGS[3]]
+OPTIONS = ["--lab", f"{OUT}/viz.py", "--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2], "--code", ARGS[3]]
 
 pytestmark = pytest.mark.slow
 
@@ -29,11 +30,19 @@ viz:
 
 def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None):
     (tmp_path / "params.yaml").write_text(PARAMS.format(expression=expression))
+    (tmp_path / OUT).mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / OUT / "viz.py", tmp_path / OUT / "viz.py")  # the lab's, as in the repo
     env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "stages.viz", *OPTIONS],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env,
     )
+
+
+def written(tmp_path):
+    """What the stage wrote into the experiment folder (the lab's viz.py was there before)."""
+    return sorted(path.name for path in (tmp_path / OUT).iterdir()
+                  if path.name not in ("viz.py", "__pycache__"))
 
 
 def stderr_lines(result):
@@ -64,7 +73,7 @@ def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
     assert manifest["config"] == {
         "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
     }
-    assert [entry["path"] for entry in manifest["inputs"]] == ["params.yaml"]
+    assert [entry["path"] for entry in manifest["inputs"]] == [f"{OUT}/viz.py", "params.yaml"]
     assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[3], ARGS[2]]
     assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
     assert manifest["environment"]["packages"]["graphviz-dot"]
@@ -82,7 +91,7 @@ def test_stage_readme_explains_the_graph_and_embeds_it(diamond_run):
     readme = (tmp_path / OUT / "README.md").read_text()
     for text in (
         "stages/viz.py",
-        "minigrad/drawing.py",
+        "[`viz.py`](viz.py)",
         "`(a*b + c)*(a - c)`",
         "result: -20.0000",
         "| `a` | 2.0000 | 4.0000 | twice |",
@@ -131,7 +140,7 @@ def test_bad_expression_exits_1_with_one_line_and_no_graph(tmp_path, expression,
     assert message.startswith("params.yaml, viz: ")
     for word in words:
         assert word in message
-    assert not (tmp_path / OUT).exists()
+    assert written(tmp_path) == []
 
 
 def test_missing_dot_exits_1_with_install_hint_and_no_graph(tmp_path):
