@@ -73,6 +73,17 @@ def train(lab, model, inputs, targets, lr, epochs, engine="eager"):
     return losses
 
 
+def saturation(model, inputs):
+    """The share of hidden tanh activations with |h| > 0.99 on the inputs (verify's advice
+    reads it: such a unit passes almost no gradient back)."""
+    hidden = []
+    for x in inputs:
+        for layer in model.layers[:-1]:
+            x = layer(x)
+            hidden += [abs(h.data) for h in x]
+    return sum(h > 0.99 for h in hidden) / len(hidden) if hidden else 0.0
+
+
 def saved_model(model, layer_sizes):
     """The trained weights in minigrad.nn's MLP, whose state_dict() is model.json's format
     (the lab's MLP takes its parameters in the same order)."""
@@ -112,12 +123,14 @@ def main(argv=None):
     n_params = len(model.parameters())
     log.info(f"training MLP({N_TENSES}, {layer_sizes}), {n_params} parameters:"
              f" lr {lr:g}, {epochs} epochs, {engine} engine")
+    saturated_start = saturation(model, inputs)
     # loop
     started = time.perf_counter()
     losses = train(lab, model, inputs, targets, lr, epochs, engine)
     train_seconds = time.perf_counter() - started
     # save
-    metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": n_params}
+    metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": n_params,
+               "saturated_start": saturated_start, "saturated_end": saturation(model, inputs)}
     write_json(args.model, saved_model(model, layer_sizes))
     write_text(args.loss_csv, loss_csv(losses))
     with atomic_path(args.loss_png) as tmp:

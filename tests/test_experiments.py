@@ -23,9 +23,11 @@ LRS = ["0.01", "0.1"]
 LAYER_SIZES = ["[2,5]", "[4,5]"]
 EPOCHS = 20
 FINAL_LOSS, ACCURACY = "metrics/train.json:final_loss", "accuracy"
-# The README's table of a sweep: the two swept params, final loss and accuracy per experiment.
+# The README's table of a sweep: the two swept params, final loss, accuracy and whether the run
+# passed verification, per experiment (README_EXP_SHOW checks the README says the same).
 EXP_SHOW_MD = ["dvc", "exp", "show", "--md", "--drop", ".*", "--keep",
-               r"Experiment|train\.lr|model\.layer_sizes|metrics/train\.json:final_loss|accuracy",
+               r"Experiment|train\.lr|model\.layer_sizes|metrics/train\.json:final_loss|accuracy"
+               r"|passed",
                "--sort-by", FINAL_LOSS, "--sort-order", "asc"]
 
 
@@ -117,7 +119,8 @@ def test_exp_show_md_tabulates_final_loss_and_accuracy_per_experiment(clone, swe
     swept = [dict(zip(header, row)) for row in rows
              if any(row[0].endswith(f"[{name}]") for name in sweep)]
 
-    assert set(header) == {"Experiment", FINAL_LOSS, ACCURACY, "model.layer_sizes", "train.lr"}
+    assert set(header) == {"Experiment", FINAL_LOSS, ACCURACY, "passed", "model.layer_sizes",
+                           "train.lr"}
     assert len(swept) == len(sweep)
     losses = [float(row[FINAL_LOSS]) for row in swept]
     assert losses == sorted(losses)  # --sort-by final loss, best first
