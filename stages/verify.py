@@ -156,6 +156,8 @@ def architecture(layer_sizes):
 
 def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice):
     verdict = "PASSED" if metrics["passed"] else "FAILED: " + "; ".join(failures)
+    saturated = (f"{train_metrics['saturated_start']:.0%} at the start,"
+                 f" {train_metrics['saturated_end']:.0%} at the end")
     rows = "\n".join(
         f"| {p['tense']} | {p['english']} | {p['spanish']} | {p['predicted']} |"
         f" {'yes' if p['correct'] else 'no'} |"
@@ -174,7 +176,7 @@ loss the sum of squared errors over 25 outputs, SGD with lr {config['lr']:g} for
 | final loss | {train_metrics['final_loss']:.6f} |
 | accuracy | {metrics['accuracy']:.0%} |
 | parameters | {train_metrics['n_params']} |
-| hidden activations saturated, \|h\| > 0.99 | {train_metrics['saturated_start']:.0%} at the start, {train_metrics['saturated_end']:.0%} at the end |
+| hidden tanh units saturated, \\|h\\| > 0.99 | {saturated} |
 | training time | {train_seconds:.3f} s |
 
 | tense | English | Spanish | predicted | right |
