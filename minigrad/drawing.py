@@ -9,17 +9,24 @@ draw_dot needs Graphviz's Python binding, an optional extra: `pip install 'minig
 (and Graphviz's `dot` program to render the result). trace needs nothing.
 """
 
+import ast
+import json
 import re
+from collections.abc import Mapping, Sequence
+from html import escape
+from importlib.resources import files
+from typing import Any
 
-from minigrad.scalar import Value
+from minigrad.compile import compile as compile_step
+from minigrad.scalar import Value, interior_nodes
 
-__all__ = ["trace", "draw_dot"]
+__all__ = ["trace", "draw_dot", "graph_page"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 _RECORD_SPECIALS = re.compile(r'([\\{}|<>"])')
 
 
-def trace(root):
+def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     """(nodes, edges) of the graph under `root`, in a fixed order that depends on it alone.
 
     nodes: every reachable Value once, inputs before their results (a depth-first walk that
@@ -29,7 +36,8 @@ def trace(root):
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace needs a Value, got {type(root).__name__} {root!r}")
-    nodes, seen = [], {root}
+    nodes: list[Value] = []
+    seen = {root}
     stack = [(root, iter(root.inputs))]
     while stack:
         node, inputs = stack[-1]
@@ -45,10 +53,16 @@ def trace(root):
     return nodes, edges
 
 
-def draw_dot(root, rankdir="LR"):
-    """A graphviz.Digraph of the graph under `root`: one record node per Value."""
+def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] | None = None,
+             ids: str | None = None) -> Any:
+    """A graphviz.Digraph of the graph under `root`: one record node per Value.
+
+    `grads`, if given, are the gradients shown instead of each node's `.grad`; `ids`, if
+    given, is a prefix that names each node and edge in the SVG (`<g id="{ids}n3">` for the
+    4th node of trace's order, `{ids}e0` for its first edge), so that a page can find them.
+    """
     try:
-        import graphviz
+        import graphviz  # type: ignore[import-untyped]
     except ModuleNotFoundError as err:
         raise ModuleNotFoundError(
             "draw_dot needs Graphviz's Python binding: pip install 'minigrad[draw]'",
@@ -57,18 +71,247 @@ def draw_dot(root, rankdir="LR"):
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     nodes, edges = trace(root)
-    ids = {node: f"node{i}" for i, node in enumerate(nodes)}
+    names = {node: f"node{i}" for i, node in enumerate(nodes)}
     dot = graphviz.Digraph("computation graph", format="svg", graph_attr={"rankdir": rankdir})
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="12")
     dot.attr("edge", arrowsize="0.7")
-    for node in nodes:
+    for i, node in enumerate(nodes):
         name = _escape(node.label or node.op)
-        dot.node(ids[node], f"{{ {name} | {node.data:.4f} | {node.grad:.4f} }}")
-    for child, node in edges:
-        dot.edge(ids[child], ids[node])
+        grad = node.grad if grads is None else grads.get(node, 0.0)
+        extra = {} if ids is None else {"id": f"{ids}n{i}"}
+        dot.node(names[node], f"{{ {name} | {node.data:.4f} | {grad:.4f} }}", **extra)
+    for k, (child, node) in enumerate(edges):
+        dot.edge(names[child], names[node], **({} if ids is None else {"id": f"{ids}e{k}"}))
     return dot
 
 
-def _escape(text):
+def _escape(text: str) -> str:
     """Text shown literally inside a record label ({, }, |, <, > and quotes are syntax)."""
     return _RECORD_SPECIALS.sub(r"\\\1", text) or " "
+
+
+# -- graph_page: the forward and backward pass, one step at a time -------------------------------
+
+Record = tuple[Value, int, Value, float, float, float, float]  # node, j, input, local, up, term, sum
+
+
+def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: str = "") -> str:
+    """A self-contained HTML page that steps through the forward and backward pass of `root`.
+
+    The graph is draw_dot's, laid out by Graphviz's `dot`; beside it is the code
+    `minigrad.compile(lambda: root, leaves).source` writes (graph.py). Step 0 shows the
+    leaves; then one step per computed node, in the order they were made, and one per edge,
+    in the order `Value.backward()` visits them. Every number is worked out here, by
+    backward's own loop replayed on a dict: the page's script only shows them. `root` may be
+    given before or after backward(); no node's `.grad` is read or changed. `leaves` are
+    compile's inputs (default: every leaf, in trace's order); pass the ones graph.py was
+    written with to show the same code. `expression` is shown as the page's heading.
+    Needs Graphviz's Python binding and its `dot` program, as draw_dot does.
+    """
+    nodes, edges = trace(root)
+    leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
+    code = compile_step(lambda: root, leaves).source
+    slots, lines, terms = _read_code(code, nodes, leaves)
+    records, grads = _walk(root, interior_nodes(root))
+    at = {node: i for i, node in enumerate(nodes)}
+    edge_of = {}
+    for k, (child, node) in enumerate(edges):
+        edge_of.setdefault((node, child), []).append(k)
+
+    def short(node: Value) -> str:  # a node's name in the text: a, v3 or, for the root, L
+        return node.label or ("L" if node is root else slots.get(node, node.op))
+
+    def who(node: Value) -> str:
+        return short(node) if node.label else f"{short(node)} ({node.op})"
+
+    def d(node: Value) -> str:
+        return f"d{short(root)}/d{short(node)}"
+
+    def explain(text: str) -> str:  # "v1 = b = 3, g3 = dL/dv3 = -2" for the names in `text`
+        by_slot = {slot: node for node, slot in slots.items()}
+        names = dict.fromkeys(n.id for n in ast.walk(ast.parse(text.strip()))
+                              if isinstance(n, ast.Name) and n.id[1:].isdigit())
+        return ", ".join(
+            (f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
+             else f"{name} = {d(v)} = {_num(grads[v])}")
+            for name in names if (v := by_slot.get("v" + name[1:])) is not None)
+
+    def cell(node: Value, field: str, value: float, done: bool = True) -> list[Any]:
+        return [at[node], field, repr(value), f"{value:.4f}", done]
+
+    made = interior_nodes(root)[::-1]
+    steps: list[dict[str, Any]] = [{
+        "phase": "start", "title": "Start: the leaves hold their values", "node": None,
+        "edges": [], "code": None, "set": [cell(n, "data", n.data) for n in nodes if not n.inputs],
+        "lines": ["Press → (or Next) to run the forward pass, one node at a time."]}]
+    for i, node in enumerate(made, 1):
+        line = lines.get(slots.get(node, ""))
+        shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
+        text = [f"{node.op} of {shown} gives {_num(node.data)}."]
+        if line is not None:
+            stmt = code.splitlines()[line].split("  #")[0].strip()
+            text.append(f"graph.py: {stmt}   where {explain(stmt.split('=', 1)[1])}")
+        steps.append({
+            "phase": "forward", "title": f"Forward {i} of {len(made)}: {who(node)}",
+            "node": at[node], "edges": [k for c in set(node.inputs) for k in edge_of[node, c]],
+            "code": None if line is None else [line], "set": [cell(node, "data", node.data)],
+            "lines": text})
+    uses = {node: sum(1 for r in records if r[2] is node) for node in nodes}
+    got: dict[Value, list[float]] = {}
+    passed: dict[tuple[Value, Value], int] = {}
+    for i, (node, j, child, local, up, term, total) in enumerate(records, 1):
+        got.setdefault(child, []).append(term)
+        nth = passed[node, child] = passed.get((node, child), 0) + 1
+        sums = " + ".join(_num(t) if k == 0 else _paren(t) for k, t in enumerate(got[child]))
+        done = len(got[child]) == uses[child]
+        more = "complete" if done else f"{len(got[child])} of {uses[child]} terms; more to come"
+        text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
+                f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
+        mark = None
+        if child in slots and node in slots and slots[child] in terms:
+            line, spans = terms[slots[child]]
+            start, end = [s for via, *s in spans if via == slots[node]][nth - 1]
+            mark = [line, start, end]
+            term_text = code.splitlines()[line][start:end]
+            text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
+        text.append(f"{d(child)}: {_num(total)} = {sums}   ({more})" if len(got[child]) > 1
+                    else f"{d(child)}: {_num(total)}   ({more})")
+        seed = [cell(root, "grad", 1.0)] if i == 1 else []
+        steps.append({
+            "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
+            f"{who(child)}", "node": at[node], "target": at[child],
+            "edges": [edge_of[node, child][nth - 1]], "code": mark, "lines": text,
+            "set": seed + [cell(child, "grad", total, done)]})
+    if not records:  # a lone leaf: backward only seeds it
+        steps[0]["set"].append(cell(root, "grad", grads[root]))
+    data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps,
+            "code": code.splitlines(), "example": _order_example()}
+    page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
+    for key, value in {
+        "{{expression}}": escape(expression or f"{root.label or 'L'}"),
+        "{{graph}}": _svg(root, grads, "g"),
+        "{{example_graph}}": _svg(*_example_values(), "o"),
+        "{{data}}": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
+    }.items():
+        page = page.replace(key, value)
+    return page
+
+
+def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value, float]]:
+    """Value.backward's loop over `order`, on a dict: a record per edge, and the grads."""
+    grads = {root: 1.0}
+    records = []
+    for node in order:
+        upstream = grads.get(node, 0.0)
+        for j, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
+            term = local * upstream
+            grads[child] = grads.get(child, 0.0) + term
+            records.append((node, j, child, local, upstream, term, grads[child]))
+    return records, grads
+
+
+def _first_reached(root: Value) -> list[Value]:
+    """The nodes with inputs, each processed as soon as it is first reached from `root`."""
+    queue = [root] if root.inputs else []
+    for node in queue:  # the list grows while it is walked: breadth first
+        queue += [c for c in dict.fromkeys(node.inputs) if c.inputs and c not in queue]
+    return queue
+
+
+def _example_values() -> tuple[Value, dict[Value, float]]:
+    """d = 2*a; e = 3*d; L = d + e at a = 1, with the grads of the topological walk."""
+    a = Value(1.0, "a")
+    d = 2 * a
+    e = 3 * d
+    root = d + e
+    d.label, e.label, root.label = "d", "e", "L"
+    return root, _walk(root, interior_nodes(root))[1]
+
+
+def _order_example() -> dict[str, Any]:
+    """Both walks over the example, as rows of text, and one sentence on why they differ."""
+    root, grads = _example_values()
+    nodes = trace(root)[0]
+    a, d = (n for n in nodes if n.label in ("a", "d"))
+    walks = []
+    for title, order in (("Topological order, as backward() walks", interior_nodes(root)),
+                         ("First reached, first processed", _first_reached(root))):
+        records, got = _walk(root, order)
+        done: set[Value] = set()
+        rows = []
+        for node, _, child, local, up, term, total in records:
+            done.add(node)
+            late = f"  (too late: {child.label} is done)" if child in done else ""
+            rows.append(f"{node.label} → {child.label}: {_num(local)} × {_paren(up)} = "
+                        f"{_num(term)}; dL/d{child.label} = {_num(total)}{late}")
+        walks.append({"title": title, "rows": rows, "order": [n.label for n in order],
+                      "right": got[a] == grads[a],
+                      "result": f"dL/dd = {_num(got[d])}, dL/da = {_num(got[a])}"})
+    naive = _walk(root, _first_reached(root))[1]
+    why = (f"Processed as soon as L reaches it, d passes on only L's term: a gets "
+           f"2 × 1 = {_num(naive[a])}, and e's term 3 arrives after d is done; backward "
+           f"sorts the nodes newest first, so d comes after every node that uses it, its "
+           f"gradient is complete ({_num(grads[d])}), and a gets {_num(grads[a])}.")
+    return {"walks": walks, "why": why, "nodes": [
+        {"name": n.label, "data": repr(n.data), "grad": repr(grads[n])} for n in nodes]}
+
+
+def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
+    """draw_dot's picture as Graphviz's `dot` draws it, as an <svg> element for a page."""
+    svg = draw_dot(root, ids=ids, grads=grads).pipe(format="svg", encoding="utf-8")
+    return svg[svg.index("<svg"):]
+
+
+def _read_code(code: str, nodes: list[Value], leaves: Sequence[Value]) -> tuple[
+        dict[Value, str], dict[str, int], dict[str, tuple[int, list[tuple[str, int, int]]]]]:
+    """From compile's source text: each node's name (v3), its forward line, and the column
+    span of each term of each gradient line: `g0 = 0.0 + g5 + v1 * g3  # via v5 (-), v3 (*)`
+    is a sum whose last two addends are the terms from v5 and v3, in that order."""
+    slots = {leaf: f"v{i}" for i, leaf in enumerate(leaves)}
+    forward: list[tuple[int, str, set[str], str]] = []
+    terms = {}
+    for n, line in enumerate(code.splitlines()):
+        try:
+            body = ast.parse(line.strip()).body
+        except SyntaxError:
+            continue
+        stmt, indent = body[0] if len(body) == 1 else None, len(line) - len(line.lstrip())
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        name, comment = stmt.targets[0].id, line.partition("  # ")[2]
+        if re.fullmatch(r"v\d+", name):
+            used = {x.id for x in ast.walk(stmt.value) if isinstance(x, ast.Name)}
+            forward.append((n, name, used, comment))
+        elif re.fullmatch(r"g\d+", name) and comment.startswith("via "):
+            vias = re.findall(r"(?:via |, )(v\d+) \(", comment)
+            parts, rest = [], stmt.value
+            for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
+                if not (isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add)):
+                    break  # not the format this reads: the page marks no term of it
+                parts.append(rest.right)
+                rest = rest.left
+            if isinstance(rest, ast.BinOp) and isinstance(rest.left, ast.Constant):
+                rest = rest.right  # the 0.0 a param's gradient starts from
+            parts.append(rest)
+            if len(parts) != len(vias):
+                continue
+            terms["v" + name[1:]] = (n, [(via, indent + t.col_offset, indent + (t.end_col_offset or 0))
+                                         for via, t in zip(vias, reversed(parts))])
+    lines = {}
+    for node in sorted((n for n in nodes if n.inputs), key=lambda n: n.order):
+        inputs = {slots[c] for c in node.inputs if c in slots}
+        for n, name, used, comment in forward:
+            if name not in lines and (comment == node.op or comment.startswith(node.op + " '")) \
+                    and inputs == {u for u in used if re.fullmatch(r"v\d+", u)}:
+                slots[node], lines[name] = name, n
+                break
+    return slots, lines, terms
+
+
+def _num(x: float) -> str:
+    """A number as the page shows it in text: 10.0 -> "10", 1/3 -> "0.333333"."""
+    return f"{x:.6g}"
+
+
+def _paren(x: float) -> str:
+    return f"({_num(x)})" if _num(x).startswith("-") else _num(x)
