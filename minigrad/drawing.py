@@ -111,10 +111,11 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     nodes, edges = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
     code = compile_step(lambda: root, leaves).source
+    lines_of = code.splitlines()
     slots, lines, terms = _read_code(code, nodes, leaves)
     records, grads = _walk(root, interior_nodes(root))
     at = {node: i for i, node in enumerate(nodes)}
-    edge_of = {}
+    edge_of: dict[tuple[Value, Value], list[int]] = {}  # (result, input): its edges' numbers
     for k, (child, node) in enumerate(edges):
         edge_of.setdefault((node, child), []).append(k)
 
@@ -149,43 +150,46 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
         text = [f"{node.op} of {shown} gives {_num(node.data)}."]
         if line is not None:
-            stmt = code.splitlines()[line].split("  #")[0].strip()
+            stmt = lines_of[line].split("  #")[0].strip()
             text.append(f"graph.py: {stmt}   where {explain(stmt.split('=', 1)[1])}")
         steps.append({
             "phase": "forward", "title": f"Forward {i} of {len(made)}: {who(node)}",
-            "node": at[node], "edges": [k for c in set(node.inputs) for k in edge_of[node, c]],
+            "node": at[node], "edges": [k for c in dict.fromkeys(node.inputs) for k in edge_of[node, c]],
             "code": None if line is None else [line], "set": [cell(node, "data", node.data)],
             "lines": text})
     uses = {node: sum(1 for r in records if r[2] is node) for node in nodes}
-    got: dict[Value, list[float]] = {}
+    got: dict[Value, list[float]] = {}  # each input's terms so far, and its sum before this one
+    before: dict[Value, float] = {}
     passed: dict[tuple[Value, Value], int] = {}
     for i, (node, j, child, local, up, term, total) in enumerate(records, 1):
-        got.setdefault(child, []).append(term)
+        k = len(got.setdefault(child, [])) + 1
+        got[child].append(term)
         nth = passed[node, child] = passed.get((node, child), 0) + 1
-        sums = " + ".join(_num(t) if k == 0 else _paren(t) for k, t in enumerate(got[child]))
-        done = len(got[child]) == uses[child]
-        more = "complete" if done else f"{len(got[child])} of {uses[child]} terms; more to come"
+        sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
+            _num(before[child]), _paren(term)]  # many terms: the sum so far, then this one
+        before[child] = total
+        more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
         text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
-        mark = None
-        if child in slots and node in slots and slots[child] in terms:
-            line, spans = terms[slots[child]]
-            start, end = [s for via, *s in spans if via == slots[node]][nth - 1]
-            mark = [line, start, end]
-            term_text = code.splitlines()[line][start:end]
+        line, spans = terms.get(slots.get(child, ""), (0, []))
+        span = [s for via, *s in spans if via == slots.get(node)][nth - 1: nth]
+        if span:
+            term_text = lines_of[line][span[0][0]:span[0][1]]
             text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
-        text.append(f"{d(child)}: {_num(total)} = {sums}   ({more})" if len(got[child]) > 1
-                    else f"{d(child)}: {_num(total)}   ({more})")
-        seed = [cell(root, "grad", 1.0)] if i == 1 else []
+        elif not child.inputs and child not in slots:
+            text.append(f"{who(child)} is a constant in graph.py: it gets no gradient there.")
+        text.append(f"{d(child)}: {_num(total)}{' = ' * (k > 1)}{' + '.join(sums[k < 2:])}"
+                    f"   ({more})")
         steps.append({
             "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
             f"{who(child)}", "node": at[node], "target": at[child],
-            "edges": [edge_of[node, child][nth - 1]], "code": mark, "lines": text,
-            "set": seed + [cell(child, "grad", total, done)]})
+            "edges": [edge_of[node, child][nth - 1]], "code": [line, *span[0]] if span else None,
+            "lines": text, "set": [cell(root, "grad", 1.0)] * (i == 1) + [
+                cell(child, "grad", total, k == uses[child])]})
     if not records:  # a lone leaf: backward only seeds it
         steps[0]["set"].append(cell(root, "grad", grads[root]))
     data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps,
-            "code": code.splitlines(), "example": _order_example()}
+            "code": lines_of, "example": _order_example()}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
     for key, value in {
         "{{expression}}": escape(expression or f"{root.label or 'L'}"),
@@ -259,7 +263,8 @@ def _order_example() -> dict[str, Any]:
 def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
     """draw_dot's picture as Graphviz's `dot` draws it, as an <svg> element for a page."""
     svg = draw_dot(root, ids=ids, grads=grads).pipe(format="svg", encoding="utf-8")
-    return svg[svg.index("<svg"):]
+    # no XML prolog, and no comments and node titles ("node3"): they only repeat the ids
+    return re.sub(r"<!--.*?-->\n|<title>node.*?</title>\n", "", svg[svg.index("<svg"):], flags=re.S)
 
 
 def _read_code(code: str, nodes: list[Value], leaves: Sequence[Value]) -> tuple[
@@ -290,7 +295,8 @@ def _read_code(code: str, nodes: list[Value], leaves: Sequence[Value]) -> tuple[
                     break  # not the format this reads: the page marks no term of it
                 parts.append(rest.right)
                 rest = rest.left
-            if isinstance(rest, ast.BinOp) and isinstance(rest.left, ast.Constant):
+            if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
+                    rest.left, ast.Constant):
                 rest = rest.right  # the 0.0 a param's gradient starts from
             parts.append(rest)
             if len(parts) != len(vias):
