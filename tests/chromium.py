@@ -170,8 +170,9 @@ class DevTools:
             self._next()
 
     def evaluate(self, expression):
-        """The value of a JavaScript expression in the page (JSON-serializable)."""
-        result = self.send("Runtime.evaluate", {"expression": expression,
+        """The value of a JavaScript expression in the page (JSON-serializable); a promise
+        is waited for."""
+        result = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
                                                 "returnByValue": True}, page=True)
         if "exceptionDetails" in result:
             pytest.fail(f"{expression!r} raised in the page: {result['exceptionDetails']}")
