@@ -1,4 +1,5 @@
-"""draw_dot: a computation graph of Values as a Graphviz picture.
+"""draw_dot: a computation graph of Values as a Graphviz picture; graph_page: the same
+picture as a page that steps through the forward and backward pass.
 
 Each Value reachable from the root is one record node, "{ name-or-op | data | grad }", and
 each input has one edge to its result, left to right (an input used twice, as in a*a, has two
@@ -6,10 +7,12 @@ edges). Nodes are numbered in the order of an iterative walk from the root, neve
 address, so the same graph gives the same DOT source and byte-identical SVG on every run.
 
 draw_dot needs Graphviz's Python binding, an optional extra: `pip install 'minigrad[draw]'`
-(and Graphviz's `dot` program to render the result). trace needs nothing.
+(and Graphviz's `dot` program to render the result), and so does graph_page, whose HTML, CSS
+and script are the template graph_page.html beside this file. trace needs nothing.
 """
 
 import ast
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -92,8 +95,6 @@ def _escape(text: str) -> str:
 
 # -- graph_page: the forward and backward pass, one step at a time -------------------------------
 
-Record = tuple[Value, int, Value, float, float, float, float]  # node, j, input, local, up, term, sum
-
 
 def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: str = "") -> str:
     """A self-contained HTML page that steps through the forward and backward pass of `root`.
@@ -108,16 +109,14 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     written with to show the same code. `expression` is shown as the page's heading.
     Needs Graphviz's Python binding and its `dot` program, as draw_dot does.
     """
-    nodes, edges = trace(root)
+    nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
-    code = compile_step(lambda: root, leaves).source
-    lines_of = code.splitlines()
-    slots, lines, terms = _read_code(code, nodes, leaves)
+    code = compile_step(lambda: root, leaves).source.splitlines()
+    slots, forward_line, terms = _read_code(code, nodes, leaves)
+    by_slot = {slot: node for node, slot in slots.items()}
     records, grads = _walk(root, interior_nodes(root))
     at = {node: i for i, node in enumerate(nodes)}
-    edge_of: dict[tuple[Value, Value], list[int]] = {}  # (result, input): its edges' numbers
-    for k, (child, node) in enumerate(edges):
-        edge_of.setdefault((node, child), []).append(k)
+    first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes), initial=0)))
 
     def short(node: Value) -> str:  # a node's name in the text: a, v3 or, for the root, L
         return node.label or ("L" if node is root else slots.get(node, node.op))
@@ -128,77 +127,77 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     def d(node: Value) -> str:
         return f"d{short(root)}/d{short(node)}"
 
-    def explain(text: str) -> str:  # "v1 = b = 3, g3 = dL/dv3 = -2" for the names in `text`
-        by_slot = {slot: node for node, slot in slots.items()}
-        names = dict.fromkeys(n.id for n in ast.walk(ast.parse(text.strip()))
-                              if isinstance(n, ast.Name) and n.id[1:].isdigit())
+    def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
+        found = [n.id for n in ast.walk(ast.parse(text.strip())) if isinstance(n, ast.Name)]
         return ", ".join(
             (f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
              else f"{name} = {d(v)} = {_num(grads[v])}")
-            for name in names if (v := by_slot.get("v" + name[1:])) is not None)
+            for name in dict.fromkeys(found) if (v := by_slot.get("v" + name[1:])) is not None)
 
     def cell(node: Value, field: str, value: float, done: bool = True) -> list[Any]:
         return [at[node], field, repr(value), f"{value:.4f}", done]
 
-    made = interior_nodes(root)[::-1]
     steps: list[dict[str, Any]] = [{
         "phase": "start", "title": "Start: the leaves hold their values", "node": None,
         "edges": [], "code": None, "set": [cell(n, "data", n.data) for n in nodes if not n.inputs],
         "lines": ["Press → (or Next) to run the forward pass, one node at a time."]}]
+    made = interior_nodes(root)[::-1]
     for i, node in enumerate(made, 1):
-        line = lines.get(slots.get(node, ""))
         shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
         text = [f"{node.op} of {shown} gives {_num(node.data)}."]
+        line = forward_line.get(node)
         if line is not None:
-            stmt = lines_of[line].split("  #")[0].strip()
-            text.append(f"graph.py: {stmt}   where {explain(stmt.split('=', 1)[1])}")
+            statement = code[line].partition("  #")[0].strip()
+            text.append(f"graph.py: {statement}   where {explain(statement.split('=', 1)[1])}")
         steps.append({
             "phase": "forward", "title": f"Forward {i} of {len(made)}: {who(node)}",
-            "node": at[node], "edges": [k for c in dict.fromkeys(node.inputs) for k in edge_of[node, c]],
+            "node": at[node], "edges": [first_edge[node] + j for j in range(len(node.inputs))],
             "code": None if line is None else [line], "set": [cell(node, "data", node.data)],
             "lines": text})
     uses = {node: sum(1 for r in records if r[2] is node) for node in nodes}
-    got: dict[Value, list[float]] = {}  # each input's terms so far, and its sum before this one
-    before: dict[Value, float] = {}
-    passed: dict[tuple[Value, Value], int] = {}
-    for i, (node, j, child, local, up, term, total) in enumerate(records, 1):
-        k = len(got.setdefault(child, [])) + 1
-        got[child].append(term)
-        nth = passed[node, child] = passed.get((node, child), 0) + 1
-        sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
-            _num(before[child]), _paren(term)]  # many terms: the sum so far, then this one
-        before[child] = total
-        more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
+    got: dict[Value, list[float]] = {}  # each input's terms so far
+    for i, (node, j, child, local, up, term, before, total) in enumerate(records, 1):
+        got.setdefault(child, []).append(term)
+        k = len(got[child])
         text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
         line, spans = terms.get(slots.get(child, ""), (0, []))
-        span = [s for via, *s in spans if via == slots.get(node)][nth - 1: nth]
+        nth = node.inputs[:j].count(child)  # x*x: x's second term via this node is its 2nd span
+        span = [s for via, *s in spans if via == slots.get(node)][nth: nth + 1]
         if span:
-            term_text = lines_of[line][span[0][0]:span[0][1]]
+            term_text = code[line][span[0][0]:span[0][1]]
             text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
         elif not child.inputs and child not in slots:
             text.append(f"{who(child)} is a constant in graph.py: it gets no gradient there.")
-        text.append(f"{d(child)}: {_num(total)}{' = ' * (k > 1)}{' + '.join(sums[k < 2:])}"
-                    f"   ({more})")
+        sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
+            _num(before), _paren(term)]  # many terms: the sum so far, then this one
+        more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
+        text.append(f"{d(child)}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
+                    + f"   ({more})")
         steps.append({
             "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
             f"{who(child)}", "node": at[node], "target": at[child],
-            "edges": [edge_of[node, child][nth - 1]], "code": [line, *span[0]] if span else None,
+            "edges": [first_edge[node] + j], "code": [line, *span[0]] if span else None,
             "lines": text, "set": [cell(root, "grad", 1.0)] * (i == 1) + [
                 cell(child, "grad", total, k == uses[child])]})
     if not records:  # a lone leaf: backward only seeds it
         steps[0]["set"].append(cell(root, "grad", grads[root]))
-    data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps,
-            "code": lines_of, "example": _order_example()}
+    example, example_grads = _order_example()
+    data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps, "code": code,
+            "example": example}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
     for key, value in {
-        "{{expression}}": escape(expression or f"{root.label or 'L'}"),
+        "{{expression}}": escape(expression or short(root)),
         "{{graph}}": _svg(root, grads, "g"),
-        "{{example_graph}}": _svg(*_example_values(), "o"),
+        "{{example_graph}}": _svg(example_grads[0], example_grads[1], "o"),
         "{{data}}": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
     }.items():
         page = page.replace(key, value)
     return page
+
+
+# node, j, its j-th input, local derivative, upstream, their product, input's grad before, after
+Record = tuple[Value, int, Value, float, float, float, float, float]
 
 
 def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value, float]]:
@@ -208,9 +207,10 @@ def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value
     for node in order:
         upstream = grads.get(node, 0.0)
         for j, (child, local) in enumerate(zip(node.inputs, node.local_grads)):
-            term = local * upstream
-            grads[child] = grads.get(child, 0.0) + term
-            records.append((node, j, child, local, upstream, term, grads[child]))
+            before = grads.get(child, 0.0)
+            grads[child] = before + local * upstream
+            records.append((node, j, child, local, upstream, local * upstream, before,
+                            grads[child]))
     return records, grads
 
 
@@ -222,42 +222,36 @@ def _first_reached(root: Value) -> list[Value]:
     return queue
 
 
-def _example_values() -> tuple[Value, dict[Value, float]]:
-    """d = 2*a; e = 3*d; L = d + e at a = 1, with the grads of the topological walk."""
+def _order_example() -> tuple[dict[str, Any], tuple[Value, dict[Value, float]]]:
+    """d = 2*a; e = 3*d; L = d + e at a = 1, walked in both orders, as rows of text, with one
+    sentence on why they differ; and its root with the grads of the topological walk."""
     a = Value(1.0, "a")
     d = 2 * a
     e = 3 * d
     root = d + e
     d.label, e.label, root.label = "d", "e", "L"
-    return root, _walk(root, interior_nodes(root))[1]
-
-
-def _order_example() -> dict[str, Any]:
-    """Both walks over the example, as rows of text, and one sentence on why they differ."""
-    root, grads = _example_values()
-    nodes = trace(root)[0]
-    a, d = (n for n in nodes if n.label in ("a", "d"))
-    walks = []
+    walks, result = [], {}
     for title, order in (("Topological order, as backward() walks", interior_nodes(root)),
                          ("First reached, first processed", _first_reached(root))):
-        records, got = _walk(root, order)
+        records, grads = result[title[0]] = _walk(root, order)
         done: set[Value] = set()
         rows = []
-        for node, _, child, local, up, term, total in records:
+        for node, _, child, local, up, term, _, total in records:
             done.add(node)
             late = f"  (too late: {child.label} is done)" if child in done else ""
             rows.append(f"{node.label} → {child.label}: {_num(local)} × {_paren(up)} = "
                         f"{_num(term)}; dL/d{child.label} = {_num(total)}{late}")
         walks.append({"title": title, "rows": rows, "order": [n.label for n in order],
-                      "right": got[a] == grads[a],
-                      "result": f"dL/dd = {_num(got[d])}, dL/da = {_num(got[a])}"})
-    naive = _walk(root, _first_reached(root))[1]
+                      "right": title[0] == "T",
+                      "result": f"dL/dd = {_num(grads[d])}, dL/da = {_num(grads[a])}"})
+    right, naive = result["T"][1], result["F"][1]
     why = (f"Processed as soon as L reaches it, d passes on only L's term: a gets "
            f"2 × 1 = {_num(naive[a])}, and e's term 3 arrives after d is done; backward "
            f"sorts the nodes newest first, so d comes after every node that uses it, its "
-           f"gradient is complete ({_num(grads[d])}), and a gets {_num(grads[a])}.")
-    return {"walks": walks, "why": why, "nodes": [
-        {"name": n.label, "data": repr(n.data), "grad": repr(grads[n])} for n in nodes]}
+           f"gradient is complete ({_num(right[d])}), and a gets {_num(right[a])}.")
+    nodes = [{"name": n.label, "data": repr(n.data), "grad": repr(right[n])}
+             for n in trace(root)[0]]
+    return {"walks": walks, "why": why, "nodes": nodes}, (root, right)
 
 
 def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
@@ -267,49 +261,50 @@ def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
     return re.sub(r"<!--.*?-->\n|<title>node.*?</title>\n", "", svg[svg.index("<svg"):], flags=re.S)
 
 
-def _read_code(code: str, nodes: list[Value], leaves: Sequence[Value]) -> tuple[
-        dict[Value, str], dict[str, int], dict[str, tuple[int, list[tuple[str, int, int]]]]]:
-    """From compile's source text: each node's name (v3), its forward line, and the column
-    span of each term of each gradient line: `g0 = 0.0 + g5 + v1 * g3  # via v5 (-), v3 (*)`
-    is a sum whose last two addends are the terms from v5 and v3, in that order."""
+Spans = dict[str, tuple[int, list[tuple[str, int, int]]]]  # g-line's v: line, (via, start, end)
+
+
+def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> tuple[
+        dict[Value, str], dict[Value, int], Spans]:
+    """From the lines of compile's source: each node's name (v3), each computed node's line,
+    and the columns of each term of each gradient line. `g0 = 0.0 + g5 + v1 * g3  # via v5
+    (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
     slots = {leaf: f"v{i}" for i, leaf in enumerate(leaves)}
-    forward: list[tuple[int, str, set[str], str]] = []
-    terms = {}
-    for n, line in enumerate(code.splitlines()):
+    forward, terms = [], {}
+    for n, line in enumerate(code):
         try:
-            body = ast.parse(line.strip()).body
-        except SyntaxError:
+            (stmt,) = ast.parse(line.strip()).body
+        except (SyntaxError, ValueError):
             continue
-        stmt, indent = body[0] if len(body) == 1 else None, len(line) - len(line.lstrip())
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
             continue
         name, comment = stmt.targets[0].id, line.partition("  # ")[2]
         if re.fullmatch(r"v\d+", name):
             used = {x.id for x in ast.walk(stmt.value) if isinstance(x, ast.Name)}
-            forward.append((n, name, used, comment))
+            forward.append((n, name, {u for u in used if re.fullmatch(r"v\d+", u)}, comment))
         elif re.fullmatch(r"g\d+", name) and comment.startswith("via "):
-            vias = re.findall(r"(?:via |, )(v\d+) \(", comment)
-            parts, rest = [], stmt.value
+            vias, parts, rest = re.findall(r"(?:via |, )(v\d+) \(", comment), [], stmt.value
             for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
-                if not (isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add)):
-                    break  # not the format this reads: the page marks no term of it
-                parts.append(rest.right)
-                rest = rest.left
+                if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add):
+                    parts.append(rest.right)
+                    rest = rest.left
             if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
                     rest.left, ast.Constant):
                 rest = rest.right  # the 0.0 a param's gradient starts from
-            parts.append(rest)
-            if len(parts) != len(vias):
-                continue
-            terms["v" + name[1:]] = (n, [(via, indent + t.col_offset, indent + (t.end_col_offset or 0))
-                                         for via, t in zip(vias, reversed(parts))])
-    lines = {}
+            indent = len(line) - len(line.lstrip())
+            if len(parts) + 1 == len(vias):  # else not the format read here: no term marked
+                terms["v" + name[1:]] = (n, [
+                    (via, indent + t.col_offset, indent + (t.end_col_offset or 0))
+                    for via, t in zip(vias, [rest, *reversed(parts)])])
+    lines: dict[Value, int] = {}
+    taken: set[int] = set()
     for node in sorted((n for n in nodes if n.inputs), key=lambda n: n.order):
         inputs = {slots[c] for c in node.inputs if c in slots}
-        for n, name, used, comment in forward:
-            if name not in lines and (comment == node.op or comment.startswith(node.op + " '")) \
-                    and inputs == {u for u in used if re.fullmatch(r"v\d+", u)}:
-                slots[node], lines[name] = name, n
+        for n, name, used, comment in forward:  # its line: its op, its inputs' names
+            if (comment == node.op or comment.startswith(node.op + " '")) and used == inputs \
+                    and n not in taken:
+                slots[node], lines[node] = name, n
+                taken.add(n)
                 break
     return slots, lines, terms
 

@@ -136,7 +136,7 @@ def test_each_backward_step_marks_its_own_term_of_graph_py(text):
     nodes = trace(root)[0]
     data = page_data(graph_page(root, list(leaves.values())))
     root.backward()
-    slots = _read_code("\n".join(data["code"]), nodes, list(leaves.values()))[0]
+    slots = _read_code(data["code"], nodes, list(leaves.values()))[0]
     names = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "pow": math.pow}
     for node, slot in slots.items():
         names[slot], names["g" + slot[1:]] = node.data, node.grad
