@@ -44,7 +44,7 @@ def main(argv=None):
     parser.add_argument("png", help="where to write the screenshot")
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--step", type=int, help="the step to show (default: see above)")
-    parser.add_argument("--size", default="1400,830", help="the window, as width,height")
+    parser.add_argument("--size", default="1400,850", help="the window, as width,height")
     args = parser.parse_args(argv)
     browser = next(filter(None, map(shutil.which, BROWSERS)), None)
     if browser is None:

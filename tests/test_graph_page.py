@@ -351,3 +351,24 @@ def test_browser_harness_sees_requests_and_errors(tmp_path):
     assert {"https://cdn.example.com/x.png", (tmp_path / "other.js").as_uri(),
             "http://127.0.0.1:8/y"} <= requests
     assert "boom" in errors and any("missing is not defined" in e for e in errors)
+
+
+@pytest.mark.slow
+@requires_chromium
+@pytest.mark.parametrize("text", ["x", "2**x - 3*x/y", "x*x*x"])
+def test_browser_steps_through_any_expression_without_error(text, tmp_path):
+    root, leaves = build_expression(text, {"x": 0.5, "y": 1.5})
+    path = tmp_path / "graph.html"
+    path.write_text(graph_page(root, list(leaves.values()), text), encoding="utf-8")
+    last = len(page_data(path.read_text())["steps"]) - 1
+    root.backward()
+    with DevTools() as browser:
+        browser.open(path)
+        for _ in range(last):
+            browser.press("ArrowRight")
+        counter, nodes, _ = shown(browser)
+        errors, requests = browser.errors, set(browser.requests)
+    assert counter.startswith(f"step {last} of {last} · ")
+    assert [float(nodes[f"gn{i}"][2]) for i in range(len(nodes))] == [
+        node.grad for node in trace(root)[0]]
+    assert errors == [] and requests == {path.resolve().as_uri()}
