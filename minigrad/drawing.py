@@ -128,7 +128,8 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         return f"d{short(root)}/d{short(node)}"
 
     def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
-        found = [n.id for n in ast.walk(ast.parse(text.strip())) if isinstance(n, ast.Name)]
+        found = [n.id for n in ast.walk(ast.parse(text.strip()))
+                 if isinstance(n, ast.Name) and re.fullmatch(r"[vg]\d+", n.id)]
         return ", ".join(
             (f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
              else f"{name} = {d(v)} = {_num(grads[v])}")
@@ -182,14 +183,14 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
                 cell(child, "grad", total, k == uses[child])]})
     if not records:  # a lone leaf: backward only seeds it
         steps[0]["set"].append(cell(root, "grad", grads[root]))
-    example, example_grads = _order_example()
+    example, example_graph = _order_example()
     data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps, "code": code,
             "example": example}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
     for key, value in {
         "{{expression}}": escape(expression or short(root)),
         "{{graph}}": _svg(root, grads, "g"),
-        "{{example_graph}}": _svg(example_grads[0], example_grads[1], "o"),
+        "{{example_graph}}": _svg(*example_graph, "o"),
         "{{data}}": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
     }.items():
         page = page.replace(key, value)
@@ -269,14 +270,20 @@ def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> 
     """From the lines of compile's source: each node's name (v3), each computed node's line,
     and the columns of each term of each gradient line. `g0 = 0.0 + g5 + v1 * g3  # via v5
     (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
-    slots = {leaf: f"v{i}" for i, leaf in enumerate(leaves)}
+    slots: dict[Value, str] = {}
     forward, terms = [], {}
     for n, line in enumerate(code):
         try:
             (stmt,) = ast.parse(line.strip()).body
         except (SyntaxError, ValueError):
             continue
-        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)):
+        if not isinstance(stmt, ast.Assign):
+            continue
+        if isinstance(stmt.targets[0], ast.Tuple) and isinstance(stmt.value, ast.Tuple):
+            for v, p in zip(stmt.targets[0].elts, stmt.value.elts):  # v0, v1 = p0.data, p1.data
+                if isinstance(v, ast.Name) and re.fullmatch(r"p\d+\.data", ast.unparse(p)):
+                    slots[leaves[int(ast.unparse(p)[1:-5])]] = v.id
+        if not isinstance(stmt.targets[0], ast.Name):
             continue
         name, comment = stmt.targets[0].id, line.partition("  # ")[2]
         if re.fullmatch(r"v\d+", name):
