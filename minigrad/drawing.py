@@ -99,15 +99,13 @@ def _escape(text: str) -> str:
 def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: str = "") -> str:
     """A self-contained HTML page that steps through the forward and backward pass of `root`.
 
-    The graph is draw_dot's, laid out by Graphviz's `dot`; beside it is the code
-    `minigrad.compile(lambda: root, leaves).source` writes (graph.py). Step 0 shows the
-    leaves; then one step per computed node, in the order they were made, and one per edge,
-    in the order `Value.backward()` visits them. Every number is worked out here, by
-    backward's own loop replayed on a dict: the page's script only shows them. `root` may be
-    given before or after backward(); no node's `.grad` is read or changed. `leaves` are
-    compile's inputs (default: every leaf, in trace's order); pass the ones graph.py was
-    written with to show the same code. `expression` is shown as the page's heading.
-    Needs Graphviz's Python binding and its `dot` program, as draw_dot does.
+    draw_dot's graph as `dot` lays it out, beside graph.py, the code that
+    `minigrad.compile(lambda: root, leaves).source` writes. Step 0 shows the leaves; then one
+    step per computed node, in the order they were made, and one per edge, in the order
+    `Value.backward()` visits them. Every number comes from backward's own loop, replayed
+    here on a dict, so `root` may be given before or after backward() and no `.grad` is read
+    or changed. `leaves`: compile's inputs (default: every leaf, in trace's order); pass those
+    graph.py was written with to show its code. `expression` heads the page.
     """
     nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
@@ -186,15 +184,11 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     example, example_graph = _order_example()
     data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps, "code": code,
             "example": example}
+    fills = {"expression": escape(expression or short(root)), "graph": _svg(root, grads, "g"),
+             "example_graph": _svg(*example_graph, "o"),
+             "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
-    for key, value in {
-        "{{expression}}": escape(expression or short(root)),
-        "{{graph}}": _svg(root, grads, "g"),
-        "{{example_graph}}": _svg(*example_graph, "o"),
-        "{{data}}": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
-    }.items():
-        page = page.replace(key, value)
-    return page
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: fills[m[1]], page)  # one pass: no fill refilled
 
 
 # node, j, its j-th input, local derivative, upstream, their product, input's grad before, after
@@ -281,8 +275,8 @@ def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> 
             continue
         if isinstance(stmt.targets[0], ast.Tuple) and isinstance(stmt.value, ast.Tuple):
             for v, p in zip(stmt.targets[0].elts, stmt.value.elts):  # v0, v1 = p0.data, p1.data
-                if isinstance(v, ast.Name) and re.fullmatch(r"p\d+\.data", ast.unparse(p)):
-                    slots[leaves[int(ast.unparse(p)[1:-5])]] = v.id
+                if isinstance(v, ast.Name) and (m := re.fullmatch(r"p(\d+)\.data", ast.unparse(p))):
+                    slots[leaves[int(m[1])]] = v.id
         if not isinstance(stmt.targets[0], ast.Name):
             continue
         name, comment = stmt.targets[0].id, line.partition("  # ")[2]
@@ -304,14 +298,12 @@ def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> 
                     (via, indent + t.col_offset, indent + (t.end_col_offset or 0))
                     for via, t in zip(vias, [rest, *reversed(parts)])])
     lines: dict[Value, int] = {}
-    taken: set[int] = set()
     for node in sorted((n for n in nodes if n.inputs), key=lambda n: n.order):
         inputs = {slots[c] for c in node.inputs if c in slots}
         for n, name, used, comment in forward:  # its line: its op, its inputs' names
             if (comment == node.op or comment.startswith(node.op + " '")) and used == inputs \
-                    and n not in taken:
+                    and n not in lines.values():
                 slots[node], lines[node] = name, n
-                taken.add(n)
                 break
     return slots, lines, terms
 

@@ -210,6 +210,14 @@ def test_page_is_self_contained_and_under_300_kb(lab_page):
     assert len(graph_page(root, list(leaves.values()), text).encode()) < 300_000
 
 
+def test_heading_and_labels_are_text_not_markup():
+    x = Value(1.5, "</script><b>{{data}}")
+    page = graph_page(x * x, [x], expression="<i>{{graph}}</i>")
+    assert "<i>" not in page and "</script><b>" not in page
+    assert page.count("<svg") == 2 and "&lt;i&gt;{{graph}}&lt;/i&gt;" in page  # not filled in
+    assert page_data(page)["nodes"][0]["name"] == x.label
+
+
 def test_draw_dot_names_nodes_and_edges_only_when_asked():
     root, _ = lab_expression()
     assert "id=" not in draw_dot(root).source
