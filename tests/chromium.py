@@ -125,13 +125,17 @@ class DevTools:
         )
         os.close(to_chromium)
         os.close(from_chromium)
-        target = next(t for t in self.send("Target.getTargets")["targetInfos"]
-                      if t["type"] == "page")
-        self._session = self.send("Target.attachToTarget",
-                                  {"targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Runtime", "Log", "Network", "Page"):
-            self.send(f"{domain}.enable", page=True)
-        self.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, page=True)
+        try:
+            target = next(t for t in self.send("Target.getTargets")["targetInfos"]
+                          if t["type"] == "page")
+            self._session = self.send("Target.attachToTarget", {
+                "targetId": target["targetId"], "flatten": True})["sessionId"]
+            for domain in ("Runtime", "Log", "Network", "Page"):
+                self.send(f"{domain}.enable", page=True)
+            self.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, page=True)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
