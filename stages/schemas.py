@@ -34,7 +34,7 @@ __all__ = ["FileSchema", "read_checked", "check", "problem", "validator", "mappi
 N_TENSES = 5  # one unit per tense: the network's input and output width
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FileSchema:
     what: str  # "dataset": how messages name the file
     help: str  # what an option taking the file takes: "the dataset that ... writes (JSON)"
