@@ -1,4 +1,5 @@
-"""The run manifest: one JSON Schema (manifest.schema.json) for every manifest.json.
+"""The run manifest: one JSON Schema (manifest.schema.json, stages.schemas.MANIFEST) for
+every manifest.json.
 
 A manifest records what a stage ran (command, config, seed), on what (git commit and whether
 the stage's own inputs had uncommitted changes, Python, platform, package versions, input
@@ -7,7 +8,6 @@ before it is written, so an invalid one never lands.
 """
 
 import datetime
-import json
 import os
 import platform
 import subprocess
@@ -16,10 +16,11 @@ from importlib import metadata
 from pathlib import Path
 
 from stages.files import sha256_of, write_json
+from stages.schemas import MANIFEST, validator
 
 __all__ = ["build_manifest", "validate_manifest", "write_manifest", "code_files", "SCHEMA"]
 
-SCHEMA = json.loads((Path(__file__).with_name("manifest.schema.json")).read_text())
+SCHEMA = MANIFEST.schema
 PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml", "jsonschema")
 
 
@@ -106,9 +107,7 @@ def build_manifest(
 
 def validate_manifest(manifest):
     """Raise jsonschema.ValidationError if `manifest` does not follow the schema."""
-    import jsonschema
-
-    jsonschema.validate(manifest, SCHEMA)
+    validator(SCHEMA).validate(manifest)
 
 
 def write_manifest(path, manifest):
