@@ -59,10 +59,11 @@ def build_expression(text, values):
         if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
             raise ExpressionError(f"variable name {name!r} is not allowed: use an identifier"
                                   f" other than {', '.join(FUNCTIONS)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if type(value) not in (int, float) or not math.isfinite(value):
             raise ExpressionError(f"value of `{name}` is {value!r}: it must be a finite number")
     if not isinstance(text, str):
-        raise ExpressionError(f"the expression must be a string, got {type(text).__name__} {text!r}")
+        raise ExpressionError(f"the expression must be a string, got {type(text).__name__}"
+                              f" {text!r}")
     if len(text) > MAX_CHARS:
         raise ExpressionError(f"the expression is {len(text)} characters long: at most"
                               f" {MAX_CHARS} are allowed")

@@ -96,7 +96,8 @@ def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     try:
         params = read_yaml(path)
     except FileNotFoundError:
-        raise ParamsError(f"{path} is missing: copy it from git (`git checkout -- {path}`)") from None
+        raise ParamsError(f"{path} is missing: copy it from git (`git checkout -- {path}`)"
+                          ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
     except YAMLError as err:

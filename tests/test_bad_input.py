@@ -158,8 +158,8 @@ def test_dvc_repro_refuses_bad_params_with_one_plain_line(workspace, old, new, l
     assert "{" not in result.stderr
 
 
-CHECKED = ["unknown-verb", "duplicate-key", "malformed-yaml", "lr-word", "epochs-absurd", "misspelt-key",
-           "layer-sizes-last-not-5", "missing-section", "values-not-numbers"]
+CHECKED = ["unknown-verb", "duplicate-key", "malformed-yaml", "lr-word", "epochs-absurd",
+           "misspelt-key", "layer-sizes-last-not-5", "missing-section", "values-not-numbers"]
 
 
 @pytest.mark.parametrize(
