@@ -1,20 +1,16 @@
 """The shape of each file a stage reads, as a JSON Schema checked by jsonschema: one way for all.
 
-    dataset = read_checked(args.dataset, DATASET, "--dataset")   # parsed, or DataFileError
+    dataset = read_checked(args.dataset, DATASET, "--dataset")  # parsed, or a DataFileError
 
-Each FileSchema names its file for messages (`what`), says what an option taking it takes
-(`help`, also the option's argparse help) and holds the schema. Every node a user may get
-wrong has a `description`: what is allowed there. A failure is one line naming the key (a
-dotted path), the value and that description:
-
-    dataset data/tense_identity.json is malformed: examples = [...] is not allowed: 5
-    examples, one per tense; run `dvc repro` to rebuild it
-    params.yaml: unknown key train.lrr (did you mean train.lr?)
-
-An unknown key is named first (with the closest known one), then a missing key, then a
-value; a value is reported at the nearest node with a description (a list, not its item).
-The validator's types are strict: an integer is an int (not 300.0), a number an int or a
-finite float (not NaN or inf), and a bool is neither. params.yaml's schema is in params.py.
+A FileSchema names its file (`what`), says what an option taking it takes (`help`, also
+its argparse help) and holds the schema, in which every node a user may get wrong has a
+`description`: what is allowed there. A failure is one line naming the dotted key, the
+value and that description, e.g. `params.yaml: unknown key train.lrr (did you mean
+train.lr?)` or `dataset data/tense_identity.json is malformed: examples = [...] is not
+allowed: 5 examples, one per tense; run `dvc repro` to rebuild it`. An unknown key comes
+first, then a missing key, then a value (named at the nearest node with a description).
+The types are strict: an integer is an int (not 300.0), a number an int or a finite float
+(not NaN or inf), and a bool is neither. params.yaml's own schema is in stages/params.py.
 """
 
 import copy
@@ -84,8 +80,8 @@ def problem(data, schema):
         if not path and needs:
             return f"section `{key}` is missing (it needs: {', '.join(needs)})"
         return f"key `{_key([*path, key])}` is missing"
-    # the nearest node on the path that says what is allowed there
-    described, depth, node = schema, 0, schema
+    # the nearest node on the path that says what is allowed there (the root only for itself)
+    depth, allowed, node = 0, None if path else schema.get("description"), schema
     for i, part in enumerate(path, 1):
         children = node.get("properties", {})
         node = children[part] if part in children else node.get(
@@ -93,16 +89,18 @@ def problem(data, schema):
         if not isinstance(node, dict):
             break
         if "description" in node:
-            described, depth = node, i
-    value = data
-    for part in path[:depth]:
-        value = value[part]
+            depth, allowed = i, node["description"]
     if "propertyNames" in error.absolute_schema_path:  # a bad name, not a bad value
-        described, value = described["propertyNames"], error.instance
+        depth, allowed = len(path), node.get("propertyNames", {}).get("description")
+    if allowed is None:  # a schema without descriptions: jsonschema's own words
+        depth, allowed = len(path), error.message
+    value = error.instance if "propertyNames" in error.absolute_schema_path else data
+    for part in path[:depth] if value is data else ():
+        value = value[part]
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     if not depth:
-        return f"it must be {described['description']}, got {shown}"
-    return f"{_key(path[:depth])} = {shown} is not allowed: {described['description']}"
+        return f"it must be {allowed}, got {shown}"
+    return f"{_key(path[:depth])} = {shown} is not allowed: {allowed}"
 
 
 def check(data, kind, path):
@@ -177,6 +175,7 @@ PREDICTIONS = FileSchema("predictions", "the predict stage's predictions (JSON)"
 
 MANIFEST = FileSchema("manifest", "a run manifest (JSON)", json.loads(
     Path(__file__).with_name("manifest.schema.json").read_text(encoding="utf-8")))
+MANIFEST.schema["description"] = "a run manifest, as stages/manifest.schema.json describes"
 
 TRAIN_MANIFEST = FileSchema("training manifest", "the train stage's manifest (JSON)",
                             copy.deepcopy(MANIFEST.schema))

@@ -120,3 +120,12 @@ def test_the_manifest_schema_is_checked_with_the_strict_types():
     manifest = {"seed": 4.0}
     assert "seed" in problem(manifest, {"type": "object", "properties": {
         "seed": MANIFEST.schema["properties"]["seed"] | {"description": "a seed"}}})
+
+
+def test_a_node_without_a_description_is_named_in_jsonschemas_own_words():
+    schema = MANIFEST.schema
+    assert problem({"name": "x"}, schema) == "key `created_at` is missing"
+    assert problem([], schema).startswith("it must be a run manifest")
+    assert problem({"git": {"commit": "xyz", "dirty": None}}, {
+        "type": "object", "properties": {"git": schema["properties"]["git"]}}) == (
+        "git.commit = 'xyz' is not allowed: 'xyz' does not match '^[0-9a-f]{40}$'")
