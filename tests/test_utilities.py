@@ -118,3 +118,16 @@ def test_manifest_follows_its_schema_and_hashes_files(tmp_path):
     broken["duration_s"] = -1
     with pytest.raises(jsonschema.ValidationError):
         validate_manifest(broken)
+
+
+def test_parse_args_takes_the_program_from_the_docstring_and_an_option_per_keyword(capsys):
+    from stages.stage import parse_args
+
+    doc = "Stage demo: what it does.\n\nMore.\n"
+    args = parse_args(doc, ["--loss-csv", "l.csv"], loss_csv="losses (CSV)",
+                      marker=("optional", None), params=("with a default", "params.yaml"))
+    assert (args.loss_csv, args.marker, args.params) == ("l.csv", None, "params.yaml")
+    with pytest.raises(SystemExit):
+        parse_args(doc, [], loss_csv="losses (CSV)")
+    err = capsys.readouterr().err
+    assert "usage: python -m stages.demo" in err and "--loss-csv" in err
