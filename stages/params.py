@@ -25,42 +25,43 @@ SIZES = (f"a list of 1 to {MAX_LAYERS} whole numbers from 1 to {MAX_LAYER_SIZE},
          f" the last {N_TENSES} (one output per tense)")
 
 
-def positive(most=None):
+def _positive(most=None):
     return {"type": "number", "exclusiveMinimum": 0, **({"maximum": most} if most else {}),
             "description": "a finite number > 0" + (f", at most {most}" if most else "")}
 
 
-def whole(low, high):
+def _whole(low, high):
     return {"type": "integer", "minimum": low, "maximum": high,
             "description": f"a whole number from {low} to {high}"}
 
 
-def one_of(choices):
+def _one_of(choices):
     return {"enum": list(choices), "description": f"one of {', '.join(choices)}"}
 
 
 def params_schema(sections=SECTIONS, verbs=None):
     """The schema of params.yaml; only `sections` are required and checked."""
-    schema = mapping("a mapping of sections", required=list(sections), seed=whole(0, 2**32 - 1),
-        data=mapping(verb=one_of(sorted(verbs)) if verbs is not None else
-                     {"type": "string", "description": "a verb of data/verbs.yaml"}),
+    verb = (_one_of(sorted(verbs)) if verbs is not None
+            else {"type": "string", "description": "a verb of data/verbs.yaml"})
+    names = {"type": "string", "pattern": r"^(?!\d)\w+$", "not": {"enum": list(FUNCTIONS)},
+             "description": f"variable names must be identifiers other than {', '.join(FUNCTIONS)}"}
+    schema = mapping(
+        "a mapping of sections", required=list(sections),
+        seed=_whole(0, 2**32 - 1),
+        data=mapping(verb=verb),
         model=mapping(
             layer_sizes={"type": "array", "minItems": 1, "maxItems": MAX_LAYERS,
                          "items": {"type": "integer", "minimum": 1, "maximum": MAX_LAYER_SIZE},
                          "description": SIZES},
-            init_range=positive(most=100)),
-        train=mapping(lr=positive(), epochs=whole(1, MAX_EPOCHS), engine=one_of(ENGINES)),
-        verify=mapping(max_loss=positive()),
+            init_range=_positive(most=100)),
+        train=mapping(lr=_positive(), epochs=_whole(1, MAX_EPOCHS), engine=_one_of(ENGINES)),
+        verify=mapping(max_loss=_positive()),
         viz=mapping(
             expression={"type": "string", "pattern": r"\S",
                         "description": 'a non-empty string such as "(a*b + c)*(a - c)"'},
-            values={"type": "object", "minProperties": 1,
-                    "description": "a mapping of variable names to numbers, e.g. {a: 2, b: 3}",
-                    "propertyNames": {"type": "string", "pattern": r"^(?!\d)\w+$",
-                                      "not": {"enum": list(FUNCTIONS)},
-                                      "description": "variable names must be identifiers"
-                                                     f" other than {', '.join(FUNCTIONS)}"},
-                    "additionalProperties": {"type": "number", "description": "a finite number"}}),
+            values={"type": "object", "minProperties": 1, "propertyNames": names,
+                    "additionalProperties": {"type": "number", "description": "a finite number"},
+                    "description": "a mapping of variable names to numbers, e.g. {a: 2, b: 3}"}),
     )
     for name in set(SECTIONS) - set(sections):
         schema["properties"][name] = {}  # another stage's section: not this one's to check
