@@ -14,7 +14,7 @@ from minigrad.collector import paused_collector
 from minigrad.compile import compile  # noqa: A001  (minigrad.compile; not in __all__)
 from minigrad.drawing import draw_dot
 from minigrad.gradcheck import GradcheckResult, gradcheck
-from minigrad.jsonlog import get_logger
+from minigrad.logs import get_logger
 from minigrad.nn import MLP, Layer, Neuron
 from minigrad.scalar import Value
 from minigrad.seeding import seed_everything

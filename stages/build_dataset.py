@@ -2,16 +2,16 @@
 
     python -m stages.build_dataset --verbs data/verbs.yaml --dataset data/tense_identity.json
 
-Reads params.yaml `data.verb`; the task is the identity: tense i in, tense i out.
+Reads params.yaml `data.verb`; the task is the identity: tense i in, tense i out. The file's
+shape is stages.schemas.DATASET.
 """
-
-import argparse
 
 from minigrad import get_logger
 from stages.files import write_json
 from stages.params import load_params
-from stages.stage import run_stage
-from stages.verbs import N_TENSES, load_verb_table
+from stages.schemas import N_TENSES
+from stages.stage import parse_args, run_stage
+from stages.verbs import VERBS, load_verb_table
 
 log = get_logger("build_dataset")
 
@@ -39,17 +39,12 @@ def build_examples(table, verb):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--verbs", required=True, help="the verb table to read (YAML)")
-    parser.add_argument("--dataset", required=True, help="the dataset to write (JSON)")
-    args = parser.parse_args(argv)
-
+    args = parse_args(__doc__, argv, verbs=VERBS.help, dataset="the dataset to write (JSON)")
     table = load_verb_table(args.verbs)
     params = load_params(sections=("data",), verbs=table["verbs"])
     dataset = build_examples(table, params["data"]["verb"])
     write_json(args.dataset, dataset)
-    log.info("dataset written", extra={"fields": {"path": args.dataset, "verb": dataset["verb"]}})
+    log.info(f"{args.dataset} written", extra={"fields": {"verb": dataset["verb"]}})
 
 
 if __name__ == "__main__":

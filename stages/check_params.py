@@ -10,13 +10,11 @@ stays as it was. The marker's content never changes while the params are valid, 
 edit re-runs only the stages whose own params changed.
 """
 
-import argparse
-
 from minigrad import get_logger
 from stages.files import write_text
 from stages.params import load_params
-from stages.stage import run_stage
-from stages.verbs import VERB_TABLE, load_verb_table
+from stages.stage import parse_args, run_stage
+from stages.verbs import VERB_TABLE, VERBS, load_verb_table
 
 log = get_logger("check_params")
 
@@ -24,17 +22,13 @@ MARKER = "params.yaml and the verb table passed every check of stages/params.py\
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--params", default="params.yaml", help="the params to check (YAML)")
-    parser.add_argument("--verbs", default=VERB_TABLE, help="the verb table (YAML)")
-    parser.add_argument("--marker", help="the file to write when every check passes")
-    args = parser.parse_args(argv)
-
+    args = parse_args(__doc__, argv, params=("the params to check (YAML)", "params.yaml"),
+                      verbs=(VERBS.help, VERB_TABLE),
+                      marker=("the file to write when every check passes", None))
     load_params(args.params, verbs=load_verb_table(args.verbs)["verbs"])
     if args.marker:
         write_text(args.marker, MARKER)
-    log.info("params.yaml is valid", extra={"fields": {"path": args.params}})
+    log.info(f"{args.params} is valid")
 
 
 if __name__ == "__main__":

@@ -30,11 +30,8 @@ def atomic_path(path, suffix=None):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.",
-        suffix=path.suffix if suffix is None else suffix,
-        dir=path.parent,
-    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent,
+                               suffix=path.suffix if suffix is None else suffix)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -99,9 +96,8 @@ def read_json(path, what="file", option=None, should_be=None):
     mistake, and is named as the wrong argument rather than something to delete.
     """
     if option and Path(path).suffix != ".json":
-        raise DataFileError(
-            f"{option} {path} is not a JSON file: {option} takes {should_be or 'the ' + what}"
-        )
+        raise DataFileError(f"{option} {path} is not a JSON file: {option} takes"
+                            f" {should_be or 'the ' + what}")
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f, parse_float=_finite, parse_constant=_not_a_number)
@@ -110,9 +106,8 @@ def read_json(path, what="file", option=None, should_be=None):
     except OSError as err:
         raise DataFileError(f"{what} {path} cannot be read ({err.strerror})") from None
     except ValueError as err:  # a JSONDecodeError, a UnicodeDecodeError or a refused number
-        raise DataFileError(
-            f"{what} {path} is not valid JSON ({err}): delete it and run `dvc repro`"
-        ) from None
+        raise DataFileError(f"{what} {path} is not valid JSON ({err}): delete it and run"
+                            " `dvc repro`") from None
 
 
 def sha256_of(path):

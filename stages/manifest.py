@@ -1,4 +1,5 @@
-"""The run manifest: one JSON Schema (manifest.schema.json) for every manifest.json.
+"""The run manifest: one JSON Schema (manifest.schema.json, stages.schemas.MANIFEST) for
+every manifest.json.
 
 A manifest records what a stage ran (command, config, seed), on what (git commit and whether
 the stage's own inputs had uncommitted changes, Python, platform, package versions, input
@@ -7,7 +8,6 @@ before it is written, so an invalid one never lands.
 """
 
 import datetime
-import json
 import os
 import platform
 import subprocess
@@ -16,10 +16,11 @@ from importlib import metadata
 from pathlib import Path
 
 from stages.files import sha256_of, write_json
+from stages.schemas import MANIFEST, validator
 
 __all__ = ["build_manifest", "validate_manifest", "write_manifest", "code_files", "SCHEMA"]
 
-SCHEMA = json.loads((Path(__file__).with_name("manifest.schema.json")).read_text())
+SCHEMA = MANIFEST.schema
 PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml", "jsonschema")
 
 
@@ -43,17 +44,15 @@ def _git_state(paths):
     """(commit, dirty): HEAD, and whether any of `paths` differs from it (untracked counts),
     or (None, None) outside a git repository. Only the stage's own inputs are looked at: its
     outputs, which DVC has deleted by now, and dvc.lock say nothing about what it ran on."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              timeout=10).stdout.strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
-            capture_output=True, text=True, check=True, timeout=10,
-        ).stdout
+        return git("rev-parse", "HEAD"), bool(git("status", "--porcelain",
+                                                  "--untracked-files=all", "--", *paths))
     except (OSError, subprocess.SubprocessError):
         return None, None
-    return commit, bool(status.strip())
 
 
 def _command():
@@ -70,10 +69,8 @@ def _version(package):
         return None
 
 
-def build_manifest(
-    name, seed, config, inputs, outputs, metrics, duration_s, command=None, tools=None,
-    params="params.yaml",
-):
+def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, command=None,
+                   tools=None, params="params.yaml"):
     """A manifest dict; `inputs` and `outputs` are paths, hashed here.
 
     The git state is dirty when the inputs, `params` or the code the stage imported have
@@ -83,9 +80,8 @@ def build_manifest(
     commit, dirty = _git_state([*map(str, inputs), params, *code_files()])
     return {
         "name": name,
-        "created_at": datetime.datetime.now(datetime.timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z"),
+        "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z"),
         "command": command or _command(),
         "git": {"commit": commit, "dirty": dirty},
         "environment": {
@@ -96,9 +92,8 @@ def build_manifest(
         "seed": seed,
         "config": config,
         "inputs": [{"path": str(p), "sha256": sha256_of(p)} for p in inputs],
-        "outputs": [
-            {"path": str(p), "sha256": sha256_of(p), "bytes": os.path.getsize(p)} for p in outputs
-        ],
+        "outputs": [{"path": str(p), "sha256": sha256_of(p), "bytes": os.path.getsize(p)}
+                    for p in outputs],
         "metrics": metrics,
         "duration_s": round(duration_s, 6),
     }
@@ -106,9 +101,7 @@ def build_manifest(
 
 def validate_manifest(manifest):
     """Raise jsonschema.ValidationError if `manifest` does not follow the schema."""
-    import jsonschema
-
-    jsonschema.validate(manifest, SCHEMA)
+    validator(SCHEMA).validate(manifest)
 
 
 def write_manifest(path, manifest):

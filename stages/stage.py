@@ -1,4 +1,18 @@
-"""run_stage: how every pipeline stage starts and ends.
+"""parse_args and run_stage: how every pipeline stage starts and ends.
+
+    def main(argv=None):
+        args = parse_args(__doc__, argv, dataset=DATASET.help,
+                          model="the trained model to write (JSON)",
+                          marker=("the file to write when every check passes", None))
+        ...
+
+    if __name__ == "__main__":
+        run_stage(main, "train")
+
+parse_args builds the stage's command line from its docstring, whose first line must read
+"Stage <name>: <what it does>" (the program is `python -m stages.<name>`, the description
+the rest of the line), and one keyword per option: `loss_csv="..."` is `--loss-csv`, a
+required option with that help; a (help, default) pair makes it optional.
 
 A StageError (bad params, a bad expression, a corrupt file, a missing tool, divergence)
 becomes one line on stderr and exit code 1; so does a Python package the stage needs that is
@@ -10,16 +24,28 @@ bottom of each stage, so a Ctrl-C in the first tens of milliseconds (while Pytho
 imports the stage) still prints Python's own traceback.
 """
 
+import argparse
 import signal
 import sys
 
 from minigrad import get_logger
 from stages.errors import StageError
 
-__all__ = ["run_stage", "INTERRUPTED", "TERMINATED"]
+__all__ = ["parse_args", "run_stage", "INTERRUPTED", "TERMINATED"]
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
 TERMINATED = "terminated (SIGTERM): nothing half-written was left; run `dvc repro` again"
+
+
+def parse_args(doc, argv=None, **options):
+    """The stage's options, parsed from `argv` (sys.argv[1:] when None); see the module."""
+    name, _, description = doc.strip().splitlines()[0].removeprefix("Stage ").partition(": ")
+    parser = argparse.ArgumentParser(prog=f"python -m stages.{name}", description=description)
+    for key, spec in options.items():
+        text, default = spec if isinstance(spec, tuple) else (spec, None)
+        parser.add_argument(f"--{key.replace('_', '-')}", required=not isinstance(spec, tuple),
+                            default=default, help=text)
+    return parser.parse_args(argv)
 
 
 def not_installed(err):

@@ -1,12 +1,18 @@
 """The verb table (data/verbs.yaml): each verb's five tenses in English and Spanish."""
 
 from stages.errors import DataFileError
+from stages.schemas import N_TENSES, STRING, FileSchema, array, check, mapping
 from stages.yaml12 import YAMLError, read_yaml, yaml_error_place
 
-__all__ = ["load_verb_table", "VERB_TABLE", "N_TENSES"]
+__all__ = ["load_verb_table", "VERB_TABLE", "VERBS", "N_TENSES"]
 
 VERB_TABLE = "data/verbs.yaml"  # the one the pipeline reads (a source file, kept in git)
-N_TENSES = 5  # the network's input and output width: one unit per tense
+FORMS = array(STRING, f"{N_TENSES} forms, in the order of tenses", N_TENSES)
+VERBS = FileSchema("verb table", f"the verb table, {VERB_TABLE}", mapping(
+    tenses=array(STRING, f"{N_TENSES} tense names", N_TENSES),
+    verbs={"type": "object", "minProperties": 1, "description": "a mapping of verbs to forms",
+           "additionalProperties": mapping(english=FORMS, spanish=FORMS)},
+), fix="")
 
 
 def load_verb_table(path, option="--verbs"):
@@ -14,23 +20,10 @@ def load_verb_table(path, option="--verbs"):
     try:
         table = read_yaml(path)
     except FileNotFoundError:
-        if str(path) == VERB_TABLE:
-            raise DataFileError(f"verb table {path} is missing: `git checkout -- {path}`") from None
-        raise DataFileError(
-            f"verb table {path} is missing: {option} takes the verb table, {VERB_TABLE}"
-        ) from None
+        fix = (f"`git checkout -- {path}`" if str(path) == VERB_TABLE
+               else f"{option} takes {VERBS.help}")
+        raise DataFileError(f"verb table {path} is missing: {fix}") from None
     except (YAMLError, OSError, UnicodeDecodeError) as err:
         raise DataFileError(f"verb table {path} is not valid YAML{yaml_error_place(err)}") from None
-    if (
-        not isinstance(table, dict)
-        or not isinstance(table.get("tenses"), list)
-        or len(table["tenses"]) != N_TENSES
-        or not isinstance(table.get("verbs"), dict)
-    ):
-        raise DataFileError(f"verb table {path} needs `tenses` (5 names) and `verbs`")
-    for verb, forms in table["verbs"].items():
-        for language in ("english", "spanish"):
-            words = forms.get(language) if isinstance(forms, dict) else None
-            if not isinstance(words, list) or len(words) != N_TENSES:
-                raise DataFileError(f"verb table {path}: `{verb}.{language}` must list 5 forms")
+    check(table, VERBS, path)
     return table

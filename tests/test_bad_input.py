@@ -1,6 +1,7 @@
 """Bad input, for real: the stages, `make repro` and `dvc repro` as subprocesses in copies of
-the project. Each bad input ends in exit code 1 and ONE line on stderr, a JSON log line whose
-message names the key or the file, never a traceback; and the workspace stays good.
+the project. Each bad input ends in exit code 1 and ONE plain line on stderr, `<stage>:
+<message>`, whose message names the key or the file, never a traceback or JSON; and the
+workspace stays good.
 """
 
 import json
@@ -29,14 +30,15 @@ def run_stage(project, name):
 
 
 def one_error_line(result, code=1):
-    """The message of the single JSON line on stderr; fails on a traceback or anything more."""
+    """The message of the single plain line on stderr, `<stage>: <message>`; fails on a
+    traceback, a JSON line or anything more."""
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     assert result.returncode == code, result.stderr
     lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    entry = json.loads(lines[0])
-    assert entry["level"] == "error"
-    return entry["message"]
+    assert len(lines) == 1 and not lines[0].startswith("{"), result.stderr
+    stage, _, message = lines[0].partition(": ")
+    assert stage in STAGES, lines[0]
+    return message
 
 
 def replace_in(project, name, old, new):
@@ -108,6 +110,8 @@ BAD_PARAMS = [  # (id, stage, old, new, fragments of the message)
     ("init-range-zero", "train", "init_range: 1.0", "init_range: 0",
      ["model.init_range = 0", "a finite number > 0"]),
     ("missing-key", "train", "  epochs: 300\n", "", ["`train.epochs` is missing"]),
+    ("misspelt-key", "train", "lr: 0.05", "lrr: 0.05",
+     ["unknown key train.lrr (did you mean train.lr?)"]),
     ("max-loss-negative", "verify", "max_loss: 0.5", "max_loss: -1",
      ["verify.max_loss = -1", "a finite number > 0"]),
     ("missing-section", "verify", "verify:\n  max_loss: 0.5", "",
@@ -134,8 +138,28 @@ def test_a_stage_given_bad_params_says_so_in_one_line(workspace, stage, old, new
     assert_only_changed(workspace, before, "params.yaml")
 
 
+@pytest.mark.parametrize("old, new, line", [
+    ("lr: 0.05", "lrr: 0.05",
+     "check_params: params.yaml: unknown key train.lrr (did you mean train.lr?)"),
+    ("lr: 0.05", "lr: -1",
+     "check_params: params.yaml: train.lr = -1 is not allowed: a finite number > 0"),
+], ids=["misspelt-key", "negative-lr"])
+def test_dvc_repro_refuses_bad_params_with_one_plain_line(workspace, old, new, line):
+    """As a user runs it: plain `dvc repro`. The stage's one line is plain text (no JSON, no
+    traceback), and only DVC's own ERROR line follows it."""
+    replace_in(workspace, "params.yaml", old, new)
+    result = run(["dvc", "repro"], workspace, check=False)
+    assert result.returncode == 255
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0] == line, result.stderr
+    assert all(line.startswith("ERROR: ") for line in lines[1:]), result.stderr
+    assert "ERROR: failed to reproduce 'check_params'" in result.stderr
+    assert "{" not in result.stderr
+
+
 CHECKED = ["unknown-verb", "duplicate-key", "malformed-yaml", "lr-word", "epochs-absurd",
-           "layer-sizes-last-not-5", "missing-section", "values-not-numbers"]
+           "misspelt-key", "layer-sizes-last-not-5", "missing-section", "values-not-numbers"]
 
 
 @pytest.mark.parametrize(
@@ -166,8 +190,8 @@ def test_make_repro_refuses_bad_params_before_dvc_deletes_anything(reproduced, o
                  reproduced, check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "Running stage" not in result.stdout and "dvc repro" not in result.stdout
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("{")]
-    assert json.loads(line)["logger"] == "check_params"
+    [line] = [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert line.startswith("check_params: params.yaml")
     after = snapshot(reproduced)
     del before["params.yaml"], after["params.yaml"]
     assert after == before  # every previous output is still there, byte for byte
@@ -183,10 +207,11 @@ def test_a_huge_lr_stops_training_at_the_epoch_the_loss_turns_nan(reproduced):
         (reproduced / name).unlink()
     result = run_stage(reproduced, "train")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    entries = [json.loads(line) for line in result.stderr.splitlines()]
-    assert [e["level"] for e in entries].count("error") == 1 and entries[-1]["level"] == "error"
-    message = entries[-1]["message"]
-    assert "training diverged: loss is nan at epoch 2" in message
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("train: ") for line in lines), result.stderr
+    assert [i for i, line in enumerate(lines) if "diverged" in line] == [len(lines) - 1]
+    message = lines[-1]
+    assert "train: training diverged: loss is nan at epoch 2" in message
     assert "train.lr = 1e+308; lower train.lr" in message
     for name in stage_outs("train"):  # no model, no metrics: nothing that looks valid
         assert not (reproduced / name).exists(), name
@@ -201,7 +226,7 @@ def test_parameters_that_overflow_in_the_last_epoch_are_caught_too(project):
         (project / name).unlink(missing_ok=True)
     result = run_stage(project, "train")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    message = json.loads(result.stderr.splitlines()[-1])["message"]
+    message = result.stderr.splitlines()[-1]
     assert "a parameter is not finite after epoch 1" in message and "lower train.lr" in message
     assert not any((project / name).exists() for name in stage_outs("train"))
 
@@ -333,7 +358,8 @@ CORRUPT = [  # (id, stage, file, new content or a function of the old, fragments
      ["verb table data/verbs.yaml is not valid YAML at line 2"]),
     ("verbs-four-forms", "build_dataset", "data/verbs.yaml",
      lambda t: t.replace("[work, works, worked, worked, will work]", "[work, works]"),
-     ["verb table data/verbs.yaml: `work.english` must list 5 forms"]),
+     ["verb table data/verbs.yaml is malformed: verbs.work.english = ['work', 'works'] is not"
+      " allowed: 5 forms, in the order of tenses"]),
 ]
 
 

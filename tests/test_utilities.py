@@ -14,16 +14,35 @@ from stages.files import atomic_path, read_json, write_json
 from stages.manifest import build_manifest, validate_manifest
 
 
-def test_logger_writes_one_json_object_per_line(capsys):
+def test_logger_writes_one_plain_line_per_message_with_its_fields(capsys, monkeypatch):
+    monkeypatch.delenv("MINIGRAD_LOG", raising=False)
     log = get_logger("test_logger")
+    log.info("trained", extra={"fields": {"final_loss": 0.05310999703588311, "epochs": 300,
+                                          "model": "MLP(5, [4, 5])", "grads": {"a": 4.0}}})
+    log.error("params.yaml: train.lr = -1 is not allowed: a finite number > 0")
+    assert capsys.readouterr().err.splitlines() == [
+        "test_logger: trained  final_loss=0.05311 epochs=300 model='MLP(5, [4, 5])' grads={a: 4}",
+        "test_logger: params.yaml: train.lr = -1 is not allowed: a finite number > 0",
+    ]
+
+
+def test_logger_writes_json_lines_when_minigrad_log_is_json(capsys, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_LOG", "json")
+    log = get_logger("test_logger_json")
     log.info("epoch", extra={"fields": {"epoch": 3, "loss": 0.25}})
     log.error("bad")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
     first, second = map(json.loads, lines)
-    assert (first["level"], first["logger"], first["message"]) == ("info", "test_logger", "epoch")
+    assert (first["level"], first["logger"], first["message"]) == ("info", "test_logger_json", "epoch")
     assert (first["epoch"], first["loss"]) == (3, 0.25)
     assert second["level"] == "error" and first["time"].endswith("Z")
+
+
+def test_the_json_switch_is_named_in_the_logs_module_docstring():
+    from minigrad import logs
+
+    assert logs.SWITCH == "MINIGRAD_LOG" and "MINIGRAD_LOG=json" in logs.__doc__
 
 
 def test_logger_is_set_up_once_however_often_it_is_asked_for(capsys):
@@ -99,3 +118,16 @@ def test_manifest_follows_its_schema_and_hashes_files(tmp_path):
     broken["duration_s"] = -1
     with pytest.raises(jsonschema.ValidationError):
         validate_manifest(broken)
+
+
+def test_parse_args_takes_the_program_from_the_docstring_and_an_option_per_keyword(capsys):
+    from stages.stage import parse_args
+
+    doc = "Stage demo: what it does.\n\nMore.\n"
+    args = parse_args(doc, ["--loss-csv", "l.csv"], loss_csv="losses (CSV)",
+                      marker=("optional", None), params=("with a default", "params.yaml"))
+    assert (args.loss_csv, args.marker, args.params) == ("l.csv", None, "params.yaml")
+    with pytest.raises(SystemExit):
+        parse_args(doc, [], loss_csv="losses (CSV)")
+    err = capsys.readouterr().err
+    assert "usage: python -m stages.demo" in err and "--loss-csv" in err
