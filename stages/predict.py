@@ -9,31 +9,28 @@ predictions.json holds, per tense, the input, the 5 outputs, the predicted tense
 and whether it is right; confusion.json the actual/predicted pairs that DVC plots.
 """
 
-import argparse
-
 from minigrad import MLP, get_logger
 from stages.errors import DataFileError
-from stages.files import read_json, write_json
-from stages.stage import run_stage
+from stages.schemas import DATASET, MODEL, read_checked
+from stages.files import write_json
+from stages.stage import parse_args, run_stage
 
 log = get_logger("predict")
 
-DATASET = "the dataset that the build_dataset stage writes (JSON)"
-MODEL = "the model that the train stage writes (JSON)"
-
 
 def load_model(path):
-    state = read_json(path, "model", "--model", MODEL)
+    state = read_checked(path, MODEL, "--model")
+    # the sizes its layers hold, checked before an MLP of the stated sizes is built
+    layers = state["layers"]
+    shape = [len(layers[0]["weights"][0]), *(len(layer["biases"]) for layer in layers)]
+    if [state["n_in"], *state["layer_sizes"]] != shape:
+        raise DataFileError(f"model {path} is malformed: n_in and layer_sizes do not match its"
+                            f" layers, {shape}; run `dvc repro` to rebuild it")
+    model = MLP(state["n_in"], state["layer_sizes"])
     try:
-        # the sizes its layers hold, checked before an MLP of the stated sizes is built
-        shape = [len(state["layers"][0]["weights"][0])]
-        shape += [len(layer["biases"]) for layer in state["layers"]]
-        if [state["n_in"], *state["layer_sizes"]] != shape:
-            raise ValueError(f"n_in and layer_sizes do not match its layers, {shape}")
-        model = MLP(state["n_in"], state["layer_sizes"])
         model.load_state_dict(state)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as err:
-        raise DataFileError(f"model {path} is not a saved MLP ({err}): run `dvc repro`") from None
+    except ValueError as err:
+        raise DataFileError(f"model {path} is malformed: {err}; run `dvc repro`") from None
     return model
 
 
@@ -65,24 +62,17 @@ def predict(model, dataset):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", required=True, help=DATASET)
-    parser.add_argument("--model", required=True, help=MODEL)
-    parser.add_argument("--predictions", required=True, help="per tense: output, guess (JSON)")
-    parser.add_argument("--confusion", required=True, help="actual/predicted pairs (JSON)")
-    args = parser.parse_args(argv)
+    args = parse_args(__doc__, argv, dataset=DATASET.help, model=MODEL.help,
+                      predictions="per tense: output, guess (JSON)",
+                      confusion="actual/predicted pairs (JSON)")
 
-    dataset = read_json(args.dataset, "dataset", "--dataset", DATASET)
+    dataset = read_checked(args.dataset, DATASET, "--dataset")
     model = load_model(args.model)
-    try:
-        predictions = predict(model, dataset)
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise DataFileError(f"dataset {args.dataset} is malformed ({err!r}): run `dvc repro`") from None
+    predictions = predict(model, dataset)
     write_json(args.predictions, {"predictions": predictions})
     write_json(args.confusion, [{"actual": p["tense"], "predicted": p["predicted"]} for p in predictions])
     correct = sum(p["correct"] for p in predictions)
-    log.info("predicted", extra={"fields": {"correct": correct, "total": len(predictions)}})
+    log.info(f"{correct}/{len(predictions)} tenses predicted right")
 
 
 if __name__ == "__main__":

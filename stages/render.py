@@ -1,4 +1,5 @@
-"""The graph as an SVG file: a graphviz.Digraph (the lab's viz.draw), rendered by Graphviz's `dot`."""
+"""The graph as files: an SVG of a graphviz.Digraph (the lab's viz.draw) and minigrad's
+step-through page (graph.html), both laid out by Graphviz's `dot`."""
 
 import re
 import shutil
@@ -7,7 +8,7 @@ import subprocess
 from stages.errors import MissingToolError
 from stages.files import write_text
 
-__all__ = ["render_svg", "dot_version", "MISSING_DOT"]
+__all__ = ["render_svg", "render_page", "dot_version", "MISSING_DOT"]
 
 MISSING_DOT = (
     "Graphviz's `dot` program is not installed: install it with `apt-get install graphviz`"
@@ -30,6 +31,22 @@ def render_svg(dot, path):
     except graphviz.ExecutableNotFound:
         raise MissingToolError(MISSING_DOT) from None
     write_text(path, svg)
+
+
+def render_page(root, leaves, expression, path):
+    """Write graph.html, minigrad's step-through page of the graph under `root` (drawn by
+    `dot` too), atomically. Raises MissingToolError if `dot` is not installed."""
+    if shutil.which("dot") is None:
+        raise MissingToolError(MISSING_DOT)
+    import graphviz
+
+    from minigrad.drawing import graph_page
+
+    try:
+        page = graph_page(root, leaves, expression)
+    except graphviz.ExecutableNotFound:
+        raise MissingToolError(MISSING_DOT) from None
+    write_text(path, page)
 
 
 def dot_version():

@@ -162,6 +162,10 @@ TRAIN_METRICS = FileSchema("training metrics", "the train stage's metrics (JSON)
     final_loss={"type": "number", "minimum": 0, "description": "a finite number >= 0"},
     epochs=WHOLE,
     n_params=WHOLE,
+    saturated_start={"type": "number", "minimum": 0, "maximum": 1,
+                     "description": "a share from 0 to 1"},
+    saturated_end={"type": "number", "minimum": 0, "maximum": 1,
+                   "description": "a share from 0 to 1"},
 ))
 
 PREDICTIONS = FileSchema("predictions", "the predict stage's predictions (JSON)", mapping(

@@ -14,40 +14,31 @@ files: the model, every epoch's loss, the curve, the metrics and the manifest. H
 training took is in the manifest, not in the metrics, which must be the same on every run.
 """
 
-import argparse
 import math
 import time
 from pathlib import Path
 
 import minigrad
 from minigrad import MLP, get_logger, paused_collector, seed_everything
-from stages.errors import DataFileError, DivergenceError
-from stages.files import atomic_path, read_json, write_json, write_text
+from stages.errors import DivergenceError
+from stages.files import atomic_path, write_json, write_text
 from stages.lab import load_lab
 from stages.manifest import build_manifest, write_manifest
 from stages.params import load_params
-from stages.stage import run_stage
-from stages.verbs import N_TENSES
+from stages.schemas import DATASET, N_TENSES, read_checked
+from stages.stage import parse_args, run_stage
 
 log = get_logger("train")
 
-DATASET = "the dataset that the build_dataset stage writes (JSON)"
 # DVC deleted train's outputs before it ran the stage; no check can foresee divergence
 BRING_BACK = "The previous results come back with `git checkout -- metrics experiments`"
 
 
 def load_dataset(path):
     """The inputs and the targets (5 examples of 5 each) that build_dataset wrote."""
-    dataset = read_json(path, "dataset", "--dataset", DATASET)
-    try:
-        examples = dataset["examples"]
-        inputs = [[float(v) for v in ex["input"]] for ex in examples]
-        targets = [[float(v) for v in ex["target"]] for ex in examples]
-    except (KeyError, TypeError, ValueError) as err:
-        raise DataFileError(f"dataset {path} is malformed ({err!r}): run `dvc repro`") from None
-    if len(inputs) != N_TENSES or any(len(row) != N_TENSES for row in inputs + targets):
-        raise DataFileError(f"dataset {path} must hold 5 examples of 5 inputs and 5 targets")
-    return inputs, targets
+    examples = read_checked(path, DATASET, "--dataset")["examples"]
+    return ([[float(v) for v in ex["input"]] for ex in examples],
+            [[float(v) for v in ex["target"]] for ex in examples])
 
 
 def train(lab, model, inputs, targets, lr, epochs, engine="eager"):
@@ -98,16 +89,11 @@ def loss_csv(losses):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", required=True, help="the lab's train.py (beside its model.py)")
-    parser.add_argument("--dataset", required=True, help=DATASET)
-    parser.add_argument("--model", required=True, help="the trained model to write (JSON)")
-    parser.add_argument("--metrics", required=True, help="final loss, epochs, parameters (JSON)")
-    parser.add_argument("--loss-csv", required=True, help="every epoch's loss (CSV)")
-    parser.add_argument("--loss-png", required=True, help="the loss curve (PNG)")
-    parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
-    args = parser.parse_args(argv)
+    args = parse_args(
+        __doc__, argv, lab="the lab's train.py (beside its model.py)", dataset=DATASET.help,
+        model="the trained model to write (JSON)", metrics="final loss, epochs, ... (JSON)",
+        loss_csv="every epoch's loss (CSV)", loss_png="the loss curve (PNG)",
+        manifest="the run manifest to write (JSON)")
 
     # configuration
     params = load_params(sections=("seed", "data", "model", "train"))

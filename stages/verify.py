@@ -14,41 +14,17 @@ delete a failing stage's outputs, and `dvc exp run` would drop the experiment, l
 very runs worth looking at. `make repro` fails when verify.json says passed is false.
 """
 
-import argparse
 import csv
 import math
 
 from minigrad import get_logger
 from stages.errors import DataFileError
-from stages.files import read_json, write_json, write_text
+from stages.files import write_json, write_text
 from stages.params import load_params
-from stages.stage import run_stage
+from stages.schemas import PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS, read_checked
+from stages.stage import parse_args, run_stage
 
 log = get_logger("verify")
-
-
-NUMBER = (int, float)
-METRICS = {"final_loss": NUMBER, "n_params": int, "saturated_start": NUMBER,
-           "saturated_end": NUMBER}
-PREDICTION = {"tense": str, "english": str, "spanish": str, "predicted": str, "correct": bool}
-TIMING = {"train_seconds": NUMBER}
-
-
-def check_shape(data, kinds, what, path, many=False):
-    """Raise DataFileError naming the file unless `data` maps each key of `kinds` to a value
-    of that kind (with many=True: unless it is a non-empty list of such mappings)."""
-    entries = (data if isinstance(data, list) else [None]) if many else [data]
-    if not entries or not all(
-        isinstance(entry, dict)
-        and all(
-            isinstance(entry.get(key), kind) and (kind is bool or not isinstance(entry[key], bool))
-            for key, kind in kinds.items()
-        )
-        for entry in entries
-    ):
-        raise DataFileError(
-            f"{what} {path} is malformed: it needs {', '.join(kinds)}: run `dvc repro`"
-        )
 
 
 def read_losses(path):
@@ -202,29 +178,18 @@ loss the sum of squared errors over 25 outputs, SGD with lr {config['lr']:g} for
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--metrics", required=True, help="the train stage's metrics (JSON)")
-    parser.add_argument("--loss-csv", required=True, help="the train stage's losses (CSV)")
-    parser.add_argument("--predictions", required=True, help="the predict stage's (JSON)")
-    parser.add_argument("--train-manifest", required=True, help="the train stage's (JSON)")
-    parser.add_argument("--verify", required=True, help="the verdict to write (JSON)")
-    parser.add_argument("--report", required=True, help="the experiment's README to write")
-    args = parser.parse_args(argv)
+    args = parse_args(
+        __doc__, argv, metrics=TRAIN_METRICS.help, loss_csv="the train stage's losses (CSV)",
+        predictions=PREDICTIONS.help, train_manifest=TRAIN_MANIFEST.help,
+        verify="the verdict to write (JSON)", report="the experiment's README to write")
 
     params = load_params(sections=("seed", "data", "model", "train", "verify"))
     max_loss = params["verify"]["max_loss"]
     config = {**params["model"], **params["train"], "seed": params["seed"],
               "verb": params["data"]["verb"]}
-    train_metrics = read_json(args.metrics, "training metrics", "--metrics")
-    check_shape(train_metrics, METRICS, "training metrics", args.metrics)
-    predictions = read_json(args.predictions, "predictions", "--predictions")
-    check_shape(predictions, {"predictions": list}, "predictions", args.predictions)
-    predictions = predictions["predictions"]
-    check_shape(predictions, PREDICTION, "predictions", args.predictions, many=True)
-    manifest = read_json(args.train_manifest, "training manifest", "--train-manifest")
-    check_shape(manifest, {"metrics": dict}, "training manifest", args.train_manifest)
-    check_shape(manifest["metrics"], TIMING, "training manifest", args.train_manifest)
+    train_metrics = read_checked(args.metrics, TRAIN_METRICS, "--metrics")
+    predictions = read_checked(args.predictions, PREDICTIONS, "--predictions")["predictions"]
+    manifest = read_checked(args.train_manifest, TRAIN_MANIFEST, "--train-manifest")
     losses = read_losses(args.loss_csv)
 
     metrics, failures = check(float(train_metrics["final_loss"]), predictions, max_loss)
@@ -237,7 +202,8 @@ def main(argv=None):
     if failures:
         log.error("verification FAILED: " + "; ".join(failures) + ". " + advice)
     else:
-        log.info("verification passed", extra={"fields": metrics})
+        log.info(f"verification passed: final loss {train_metrics['final_loss']:.6g},"
+                 f" {metrics['accuracy']:.0%} of the tenses right")
 
 
 if __name__ == "__main__":

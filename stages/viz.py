@@ -2,17 +2,18 @@
 
     python -m stages.viz --lab experiments/07-visualize-graph/viz.py \
         --graph experiments/07-visualize-graph/graph.svg \
+        --page experiments/07-visualize-graph/graph.html \
         --manifest experiments/07-visualize-graph/manifest.json \
         --report experiments/07-visualize-graph/README.md \
         --code experiments/07-visualize-graph/graph.py
 
 Builds the expression at `viz.values` (stages.expression), runs backward(), and writes the
 graph as SVG (drawn by the lab's viz.py, rendered by Graphviz's `dot`: stages.render), the same
-forward and backward pass as Python (written by minigrad.compile, one line per node), a README
-that explains both, and the run manifest.
+forward and backward pass as Python (written by minigrad.compile, one line per node), a page
+that steps through both (minigrad.drawing.graph_page), a README that explains them, and the
+run manifest.
 """
 
-import argparse
 import os
 import time
 from pathlib import Path
@@ -25,8 +26,8 @@ from stages.files import write_text
 from stages.lab import load_lab
 from stages.manifest import build_manifest, write_manifest
 from stages.params import load_params
-from stages.render import dot_version, render_svg
-from stages.stage import run_stage
+from stages.render import dot_version, render_page, render_svg
+from stages.stage import parse_args, run_stage
 
 log = get_logger("viz")
 
@@ -45,7 +46,8 @@ def generated_code(root, leaves, expression, values):
     )
 
 
-def describe(name, root, leaves, expression, values, graph_link, code_link):
+def describe(name, root, leaves, expression, values,
+                                               graph_link, code_link, page_link):
     """The experiment's README: what was computed, the gradients, how to read the picture."""
     nodes, _ = trace(root)
     # uses[name]: (result, local derivative) for each outgoing edge of the leaf
@@ -112,6 +114,11 @@ def describe(name, root, leaves, expression, values, graph_link, code_link):
         "",
         f"![graph]({graph_link})",
         "",
+        f"[`{page_link}`]({page_link}) steps through the same graph in a browser: first the",
+        "forward pass, a node's value at a time, then backward, one edge at a time in the order",
+        "`backward()` visits them, each showing its term (local derivative × upstream gradient)",
+        "and the line of graph.py that adds it. It works offline; `#step=k` opens step k.",
+        "",
     ]
     return "\n".join(lines)
 
@@ -126,14 +133,11 @@ def _signed(x):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", required=True, help="the lab's viz.py, whose draw() draws")
-    parser.add_argument("--graph", required=True, help="the picture to write (SVG)")
-    parser.add_argument("--manifest", required=True, help="the run manifest to write (JSON)")
-    parser.add_argument("--report", required=True, help="the experiment's README to write")
-    parser.add_argument("--code", required=True, help="the forward and backward pass (Python)")
-    args = parser.parse_args(argv)
+    args = parse_args(
+        __doc__, argv, lab="the lab's viz.py, whose draw() draws",
+        graph="the picture to write (SVG)", page="the step-through page to write (HTML)",
+        manifest="the run manifest to write (JSON)", report="the experiment's README to write",
+        code="the forward and backward pass (Python)")
     started = time.perf_counter()
 
     config = load_params(sections=("viz",))["viz"]  # the expression is checked there
@@ -141,16 +145,19 @@ def main(argv=None):
     root, leaves = evaluate(expression, values)
     unused = [name for name in values if name not in leaves]
     if unused:
-        log.warning("values not used by the expression", extra={"fields": {"names": unused}})
+        log.warning(f"viz.values not used by the expression: {', '.join(unused)}")
 
     version = dot_version()
     render_svg(load_lab(args.lab).draw(root), args.graph)
+    render_page(root, list(leaves.values()), expression, args.page)
     name = Path(args.manifest).parent.name
     report_dir = os.path.dirname(os.path.abspath(args.report))
     graph_link = os.path.relpath(args.graph, report_dir)
     code_link = os.path.relpath(args.code, report_dir)
+    page_link = os.path.relpath(args.page, report_dir)
     write_text(args.code, generated_code(root, leaves, expression, values))
-    write_text(args.report, describe(name, root, leaves, expression, values, graph_link, code_link))
+    write_text(args.report, describe(name, root, leaves, expression, values,
+                                               graph_link, code_link, page_link))
 
     grads = {name: leaf.grad for name, leaf in leaves.items()}
     manifest = build_manifest(
@@ -158,16 +165,14 @@ def main(argv=None):
         seed=None,
         config={"expression": expression, "values": values},
         inputs=[args.lab, "params.yaml"],
-        outputs=[args.graph, args.code, args.report],
+        outputs=[args.graph, args.page, args.code, args.report],
         metrics={"output": root.data, "grads": grads},
         duration_s=time.perf_counter() - started,
         tools={"graphviz-dot": version},
     )
     write_manifest(args.manifest, manifest)
-    log.info(
-        "graph drawn",
-        extra={"fields": {"path": args.graph, "output": root.data, "grads": grads}},
-    )
+    shown = ", ".join(f"d/d{name} = {grad:g}" for name, grad in grads.items())
+    log.info(f"graph drawn: {expression} = {root.data:g} at these values; {shown}")
 
 
 if __name__ == "__main__":
