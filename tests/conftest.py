@@ -101,6 +101,20 @@ def run(args, cwd, check=True, timeout=600, env=None):
     return result
 
 
+# What a re-run may change in a committed result: when it ran, how long it took, from which
+# commit (the manifests, and the report's timing line); dvc.lock records their new hashes.
+TIMING_LINE = re.compile(
+    r'^[+-]\s*("created_at"|"duration_s"|"train_seconds"|"commit"): |^[+-]\| training time \|')
+
+
+def changed_lines(project):
+    """The changed lines of committed files, dvc.lock aside, that are not timing or commit."""
+    diff = run(["git", "diff", "-U0", "--", ".", ":!dvc.lock"], project).stdout
+    return [line for line in diff.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            and not TIMING_LINE.match(line)]
+
+
 def assert_one_line_naming(message, fragments):
     """A user-facing error message: a single line that contains every fragment."""
     assert "\n" not in message, message

@@ -12,12 +12,12 @@ import re
 
 import pytest
 
-from conftest import pipeline, run, stage_outs
+from conftest import changed_lines, pipeline, run, stage_outs
 from test_bad_input import replace_in, snapshot
 
 pytestmark = pytest.mark.slow
 
-MARKER = pipeline()["check_params"]["outs"][0]
+[MARKER] = stage_outs("check_params")
 
 BAD = [  # (id, old, new, the table's line)
     ("lr-negative", "lr: 0.05", "lr: -1",
@@ -56,24 +56,12 @@ def edit_params(project, old, new):
         replace_in(project, "params.yaml", old, new)
 
 
-def stage_errors(output):
-    """The messages of the JSON error lines the stages wrote."""
-    entries = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    return [(entry["logger"], entry["message"]) for entry in entries if entry["level"] == "error"]
+STAGE_LINE = re.compile(rf"^({'|'.join(pipeline())}): (.*)$")
 
 
-# What a re-run may change in a committed result: when it ran, how long it took, from which
-# commit (the manifests, and the report's timing line); dvc.lock records their new hashes.
-TIMING_LINE = re.compile(
-    r'^[+-]\s*("created_at"|"duration_s"|"train_seconds"|"commit"): |^[+-]\| training time \|')
-
-
-def changed_lines(project):
-    """The changed lines of committed files, dvc.lock aside, that are not timing or commit."""
-    diff = run(["git", "diff", "-U0", "--", ".", ":!dvc.lock"], project).stdout
-    return [line for line in diff.splitlines()
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))
-            and not TIMING_LINE.match(line)]
+def stage_lines(output):
+    """(stage, message) for each plain line a stage wrote, `train: epoch 30/300  loss ...`."""
+    return [found.groups() for line in output.splitlines() if (found := STAGE_LINE.match(line))]
 
 
 def without(files, *names):
@@ -88,14 +76,13 @@ def test_plain_dvc_repro_on_bad_params_fails_first_and_every_result_stays(worksp
 
     assert result.returncode == 255, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    [(logger, message)] = stage_errors(result.stderr)
+    [(logger, message)] = stage_lines(result.stderr)
     assert logger == "check_params" and message.startswith(line), message
     assert "ERROR: failed to reproduce 'check_params'" in result.stderr
     assert "Running stage 'train'" not in result.stdout
     # every result (data, model, manifests, predictions, reports, metrics, plots, graph.svg)
-    # byte for byte; only check_params' own marker may go
-    assert without(snapshot(workspace), "params.yaml", MARKER) == without(before, "params.yaml",
-                                                                        MARKER)
+    # byte for byte, check_params' own marker too (it persists)
+    assert without(snapshot(workspace), "params.yaml") == without(before, "params.yaml")
 
 
 def test_exp_run_with_a_bad_override_fails_first_and_every_result_stays(workspace):
@@ -104,9 +91,8 @@ def test_exp_run_with_a_bad_override_fails_first_and_every_result_stays(workspac
 
     assert result.returncode != 0 and "Traceback" not in result.stdout + result.stderr
     assert ("check_params", "params.yaml: train.lr = 'fast' is not allowed: a finite number > 0"
-            ) in stage_errors(result.stdout + result.stderr)
-    assert without(snapshot(workspace), "params.yaml", MARKER) == without(before, "params.yaml",
-                                                                        MARKER)
+            ) in stage_lines(result.stdout + result.stderr)
+    assert without(snapshot(workspace), "params.yaml") == without(before, "params.yaml")
 
 
 def test_after_a_failed_check_restoring_params_brings_everything_back(workspace):
@@ -114,6 +100,8 @@ def test_after_a_failed_check_restoring_params_brings_everything_back(workspace)
     edit_params(workspace, "lr: 0.05", "lr: -1")
     run(["dvc", "repro"], workspace, check=False)
     run(["git", "checkout", "--", "params.yaml"], workspace)
+    # nothing was deleted, the marker included: dvc status is as it was before the edit
+    assert "Data and pipelines are up to date" in run(["dvc", "status"], workspace).stdout
     result = run(["dvc", "repro"], workspace)
     assert "Running stage 'train'" not in result.stdout  # nothing of train's was lost
     assert snapshot(workspace) == before
@@ -133,8 +121,8 @@ def test_a_valid_edit_leaves_the_marker_and_reruns_only_what_it_touches(workspac
 
 def test_a_forced_run_after_a_commit_changes_only_timing_and_commit_lines(workspace):
     result = run(["dvc", "repro", "-f"], workspace)
-    own = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("{")]
-    assert len(own) <= 30, "\n".join(own)
+    own = stage_lines(result.stdout + result.stderr)
+    assert len(own) <= 30, own
     assert len(own) >= len(pipeline())  # each stage said something
 
     assert changed_lines(workspace) == [], "only when and from which commit may change"

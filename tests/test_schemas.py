@@ -106,9 +106,10 @@ def test_a_malformed_file_is_named_in_one_line(kind, change, fragments):
 
 def test_read_checked_reads_checks_and_names_the_option(tmp_path):
     path = tmp_path / "train.json"
-    path.write_text('{"final_loss": 0.05, "epochs": 300, "n_params": 49}')
+    saturation = '"saturated_start": 0.0, "saturated_end": 0.25'
+    path.write_text('{"final_loss": 0.05, "epochs": 300, "n_params": 49, ' + saturation + '}')
     assert read_checked(path, TRAIN_METRICS, "--metrics")["n_params"] == 49
-    path.write_text('{"final_loss": 0.05, "epochs": 300.0, "n_params": 49}')
+    path.write_text('{"final_loss": 0.05, "epochs": 300.0, "n_params": 49, ' + saturation + '}')
     with pytest.raises(DataFileError, match=r"epochs = 300.0 is not allowed"):
         read_checked(path, TRAIN_METRICS, "--metrics")
     with pytest.raises(DataFileError, match=r"--model .*model.png is not a JSON file: --model"

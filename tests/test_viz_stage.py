@@ -15,8 +15,10 @@ from stages.manifest import validate_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = "experiments/07-visualize-graph"
-ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md", f"{OUT}/graph.py"]
-OPTIONS = ["--lab", f"{OUT}/viz.py", "--graph", ARGS[0], "--manifest", ARGS[1], "--report", ARGS[2], "--code", ARGS[3]]
+ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md", f"{OUT}/graph.py",
+        f"{OUT}/graph.html"]
+OPTIONS = ["--lab", f"{OUT}/viz.py", "--graph", ARGS[0], "--manifest", ARGS[1],
+           "--report", ARGS[2], "--code", ARGS[3], "--page", ARGS[4]]
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +47,11 @@ def written(tmp_path):
                   if path.name not in ("viz.py", "__pycache__"))
 
 
-def stderr_lines(result):
-    return [json.loads(line) for line in result.stderr.splitlines()]
+def stderr_messages(result):
+    """The stage's plain lines, `viz: <message>`, without the stage's name."""
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("viz: ") for line in lines), result.stderr
+    return [line.removeprefix("viz: ") for line in lines]
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +64,10 @@ def test_stage_writes_graph_manifest_and_readme(diamond_run):
     tmp_path, result = diamond_run
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    for name in ("graph.svg", "manifest.json", "README.md", "graph.py"):
+    for name in ("graph.svg", "manifest.json", "README.md", "graph.py", "graph.html"):
         assert (tmp_path / OUT / name).stat().st_size > 0
-    assert [entry["level"] for entry in stderr_lines(result)] == ["info"]
+    [message] = stderr_messages(result)
+    assert message.startswith("graph drawn: (a*b + c)*(a - c) = -20") and "d/da = 4" in message
 
 
 def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
@@ -74,7 +80,7 @@ def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
         "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
     }
     assert [entry["path"] for entry in manifest["inputs"]] == [f"{OUT}/viz.py", "params.yaml"]
-    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[3], ARGS[2]]
+    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[4], ARGS[3], ARGS[2]]
     assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
     assert manifest["environment"]["packages"]["graphviz-dot"]
 
@@ -134,9 +140,7 @@ def test_stage_writes_the_forward_and_backward_pass_as_python_one_line_per_node(
 def test_bad_expression_exits_1_with_one_line_and_no_graph(tmp_path, expression, words):
     result = run_stage(tmp_path, expression)
     assert result.returncode == 1
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    message = json.loads(lines[0])["message"]
+    [message] = stderr_messages(result)
     assert message.startswith("params.yaml, viz: ")
     for word in words:
         assert word in message
@@ -146,6 +150,6 @@ def test_bad_expression_exits_1_with_one_line_and_no_graph(tmp_path, expression,
 def test_missing_dot_exits_1_with_install_hint_and_no_graph(tmp_path):
     result = run_stage(tmp_path, env={"PATH": str(tmp_path / "no-dot-here")})
     assert result.returncode == 1
-    (line,) = result.stderr.splitlines()
-    assert "apt-get install graphviz" in json.loads(line)["message"]
-    assert not (tmp_path / OUT / "graph.svg").exists()
+    [message] = stderr_messages(result)
+    assert "apt-get install graphviz" in message
+    assert written(tmp_path) == []
