@@ -1,0 +1,327 @@
+"""The looped form of a compiled step, for graphs too wide to write out line by line.
+
+Values and gradients live in lists (`V[12]`, `G[12]`); each wide n-ary node (`Value.dot`,
+`Value.sum`, `Value.squared_error`) runs as a loop over its operands; and lines that repeat
+with evenly stepping slot numbers (a layer's neurons, a batch's samples) are rolled into
+`for k in range(n):` loops. MLP(16, [64, 64, 16]) on 16 samples is about 60 lines, not
+200,000. The statements run, and their order, are the same as in the straight-line form.
+
+Two things keep writing it fast. Prediction: a node whose shape repeats the last one's at an
+even step of slot numbers gets that node's lines with the numbers stepped on, without being
+written (LoopedWriter.predicted). Rolling: each slot number in a line is marked while it is
+written, so that the roller (roll) compares lines as (text between numbers, numbers).
+"""
+
+import itertools
+import re
+
+from minigrad.scalar import Value
+from minigrad.symbols import ATOM, Filled, Sym, positions, render, times
+from minigrad.tracing import Writer
+
+__all__ = ["LoopedWriter", "ROLL_MIN"]
+
+ROLL_MIN = 8  # an n-ary node with at least this many operands in a row is a loop
+_CONSTANT = -(2**62)  # a constant operand's place in a layout (predicted): never a slot
+
+
+def _mark(number):
+    return f"\x01{number}\x02"
+
+
+class LoopedWriter(Writer):
+    """Writes a wide graph's step: lists and loops (see the module's docstring)."""
+
+    names_read = "V[k] holds node k's value, G[k] d(loss)/d(node k); params come first."
+    pattern = "V[\x01%d\x02]"
+
+    def __init__(self, root, params, nodes, slot, lr):
+        super().__init__(root, params, nodes, slot, lr)
+        self.states = {}  # (rule, label, operand types) -> the last node's lines (predicted)
+        self.shapes = {}  # node -> its layout, constants and key, from forward to backward
+        self.constants = {}  # repr of a tuple of constants -> (index in C, the tuple)
+        self.constant_ids, self.keep = {}, []
+
+    def grad(self, s):
+        return f"G[{_mark(s)}]"
+
+    def start(self, body):
+        body.append(f"V = [p.data for p in PARAMS] + [0.0] * {len(self.nodes)}")
+        body += [f"# V[{i}] is {p.label!r}" for i, p in enumerate(self.params) if p.label]
+
+    def forward(self, node, body):
+        self.predicted(self.write_forward, node, body)
+
+    def start_backward(self, body):
+        self.states = {}
+        body.append(f"G = [0.0] * {len(self.slot)}")
+        s = self.root_slot
+        if s is not None:
+            body.append(f"{self.grad(s)} = 1.0  # d(loss)/d(loss)" if s >= len(self.params)
+                        else f"{self.grad(s)} += 1.0  # the loss is this param")
+
+    def backward(self, node, body):
+        self.predicted(self.write_backward, node, body)
+
+    def finish(self, body):
+        body.append("# the results: every param's grad"
+                    + ("" if self.lr is None else ", then the update"))
+        body.append("for p, d, g in zip(PARAMS, V, G):")
+        body.append("    p.grad = g")
+        if self.lr is not None:
+            body.append(f"    p.data = d - {self.lr!r} * g")
+        if self.constants:
+            self.names["C"] = [values for _, values in self.constants.values()]
+
+    def lay_out(self, body):
+        items = [item for line in body for item in (_items([line]) if type(line) is str
+                                                    else [line])]
+        return _write_items(roll(items), 0)
+
+    def predicted(self, writer, node, body):
+        """writer(node, body) as items, predicted without writing where the node repeats the
+        last one of its shape at the same step.
+
+        A node's lines depend only on its rule, label and constants, and on its operands'
+        slots (its layout). When two nodes of one shape gave the same lines at layouts L0
+        and L1 = L0 + D, a node at L1 + D, L1 + 2D, ... (a layer's next neuron) gets the
+        same lines with their slot numbers stepped on: every number in them is a slot, or a
+        slot plus one, of the layout.
+        """
+        shape = self.shapes.pop(node, None)  # as found for its forward lines
+        if shape is None:
+            args = node.args
+            layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
+            consts = None
+            if _CONSTANT in layout:  # constants: the same objects, in the same places
+                consts = [id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])]
+            shape = self.shapes[node] = (layout, consts, (node.rule, node.label,
+                                                          tuple(map(type, args))))
+        layout, consts, key = shape
+        state = self.states.get(key)
+        if state is not None and state[0] == consts and state[3] is not None:
+            _, last, items, steps, d = state
+            if list(map(int.__add__, last, d)) == layout:
+                state[1] = layout
+                state[2] = items = [_Line(item.sig, list(map(int.__add__, item.params, step)))
+                                    for item, step in zip(items, steps)]
+                body += items
+                return
+        lines = []
+        writer(node, lines)
+        items = _items(lines)
+        body += items
+        if state is not None and state[0] == consts and state[3] is None and [
+                i.sig for i in state[2]] == [i.sig for i in items]:
+            d = list(map(int.__sub__, layout, state[1]))
+            steps = [list(map(int.__sub__, i1.params, i0.params))
+                     for i0, i1 in zip(state[2], items)]
+            self.states[key] = [consts, layout, items, steps, d]
+        else:
+            self.states[key] = [consts, layout, items, None, None]
+
+    def write_forward(self, node, body):
+        rule = self.rules.of(node.rule, node.args, self.slot)
+        out = self.value(self.slot[node])
+        filled = self.filled(node.args)
+        self.check(node, rule, filled, out, body)
+        if rule.fold is None or len(rule.fold[3]) < ROLL_MIN:
+            body.append(f"{out[0]} = {self.rules.fill(rule.forward, filled, out)}"
+                        + self.comment(node))
+            return
+        base, op, first, steps = rule.fold  # acc = base; acc = acc op steps[k], as a loop
+        offsets = positions(steps[0])
+        variables = [f"x{k}" for k in range(len(offsets))]
+        streams = [self.stream(node, range(p, p + len(steps))) for p in offsets]
+        looped = _over(filled, offsets, variables)
+        body.append(f"acc = {self.rules.fill(base, filled, out)}")
+        term = render(Sym("bin", op, Sym("name", "acc"), steps[0]), looped, out)[0]
+        body.append(f"for {', '.join(variables)} in {_zipped(streams)}: acc = {term}")
+        body.append(f"{out[0]} = acc" + self.comment(node))
+
+    def write_backward(self, node, body):
+        rule = self.rules.of(node.rule, node.args, self.slot)
+        s = self.slot[node]
+        out, upstream = self.value(s), self.grad(s)
+        where = f"  # via {out[0]} ({node.op})"
+        filled = self.filled(node.args).plus(upstream)
+        for j0, j1 in rule.runs:
+            targets = list(map(self.slot.get, node.args[j0:j1]))
+            kept = [j for j, t in zip(range(j0, j1), targets) if t is not None]
+            if not kept:
+                continue
+            if j1 - j0 < ROLL_MIN:
+                for j in kept:
+                    term = self.rules.fill(self.rules.term(rule.local[j], len(node.args)),
+                                           filled, out)
+                    body.append(f"{self.grad(self.slot[node.args[j]])} += {term}" + where)
+                continue
+            local = rule.local[j0]  # one form for the run: a loop over its operands
+            offsets = positions(local)
+            variables = [f"x{k}" for k in range(len(offsets))]
+            looped = _over(filled, offsets, variables)
+            indexes = [t for t in targets if t is not None]
+            if kept[-1] - kept[0] == len(kept) - 1:
+                operands = [self.stream(node, range(p + kept[0] - j0, p + kept[-1] + 1 - j0))
+                            for p in offsets]
+            else:
+                operands = [self.stream(node, [p + j - j0 for j in kept]) for p in offsets]
+            body.append(f"g = {upstream}")
+            into = _indexes(indexes, "G")
+            if into.startswith("G[") and len(set(indexes)) == len(indexes):
+                # distinct slots, evenly spaced: the slice, updated in one comprehension
+                term = render(Sym("bin", "+", Sym("name", "gi"), times(local, Sym("name", "g"))),
+                              looped, out)[0]
+                body.append(f"{into} = [{term} for {', '.join(['gi', *variables])} in "
+                            f"{_zipped([into, *operands])}]" + where)
+            else:
+                term = render(times(local, Sym("name", "g")), looped, out)[0]
+                body.append(f"for {', '.join(['i', *variables])} in "
+                            f"{_zipped([_indexes(indexes), *operands])}: G[i] += {term}" + where)
+
+    def stream(self, node, places):
+        """Source of the sequence of operands at `places` of `node` (for a loop)."""
+        args = node.args
+        items = (args[places.start : places.stop] if type(places) is range
+                 else [args[p] for p in places])
+        slots = list(map(self.slot.get, items))
+        if None not in slots:
+            return _indexes(slots, "V")
+        if slots.count(None) == len(slots):  # constants: a global tuple per distinct sequence
+            same = tuple(map(id, items))  # the same objects (a layer's inputs): no repr needed
+            index = self.constant_ids.get(same)
+            if index is None:
+                values = tuple(a.data if type(a) is Value else float(a) for a in items)
+                index = self.constants.setdefault(tuple(map(repr, values)),
+                                                  (len(self.constants), values))[0]
+                self.constant_ids[same] = index
+                self.keep.append(items)  # so that the ids stay those of these objects
+            return f"C[{_mark(index)}]"
+        return "(" + ", ".join(self.operand(a)[0] for a in items) + ",)"
+
+
+def _over(filled, offsets, variables):
+    """The operands as (source, precedence) pairs, those at `offsets` read as `variables`."""
+    pairs = list(zip(filled.texts, filled.precs))
+    for p, v in zip(offsets, variables):
+        pairs[p] = (v, ATOM)
+    return pairs
+
+
+def _indexes(slots, into=None):
+    """V[a:b:s] (or range(a, b, s)) for an arithmetic sequence of slots, else a tuple."""
+    step = slots[1] - slots[0] if len(slots) > 1 else 1
+    a, end = _mark(slots[0]), _mark(slots[-1] + 1)
+    if step > 0 and slots == list(range(slots[0], slots[-1] + 1, step)):
+        if into:
+            return f"{into}[{a}:{end}{'' if step == 1 else f':{step}'}]"
+        return f"range({a}, {end}{'' if step == 1 else f', {step}'})"
+    if into:
+        return "(" + ", ".join(f"{into}[{_mark(s)}]" for s in slots) + ",)"
+    return "(" + ", ".join(map(_mark, slots)) + ",)"
+
+
+def _zipped(streams):
+    return streams[0] if len(streams) == 1 else f"zip({', '.join(streams)})"
+
+
+# -- rolling repeated lines into loops ------------------------------------------------------------
+
+_MARK = re.compile("\x01(-?[0-9]+)\x02")
+
+
+class _Line:
+    __slots__ = ("sig", "params")
+
+    def __init__(self, sig, params):
+        self.sig, self.params = sig, params
+
+
+class _Loop:
+    __slots__ = ("sig", "params", "reps", "steps", "body", "depth")
+
+
+def _items(lines):
+    """Lines as _Lines: the text between marked numbers (sig) and the numbers (params)."""
+    items = []
+    for line in lines:
+        parts = _MARK.split(line)
+        items.append(_Line(tuple(parts[0::2]), list(map(int, parts[1::2]))))
+    return items
+
+
+def roll(items, max_period=8, min_reps=3):
+    """Runs of `period` items repeated with the same lines and numbers stepping evenly, as
+    loops; applied again to its own result, for loops of loops."""
+    while True:
+        rolled = _roll_once(items, max_period, min_reps)
+        if len(rolled) == len(items):
+            return rolled
+        items = rolled
+
+
+def _roll_once(items, max_period, min_reps):
+    out, i, n = [], 0, len(items)
+    sigs = [item.sig for item in items]
+    while i < n:
+        best = None
+        for period in range(1, max_period + 1):
+            if i + 2 * period > n or sigs[i : i + period] != sigs[i + period : i + 2 * period]:
+                continue
+            first = [x for item in items[i : i + period] for x in item.params]
+            second = [x for item in items[i + period : i + 2 * period] for x in item.params]
+            steps = [b - a for a, b in zip(first, second)]
+            reps, previous = 2, second
+            while i + (reps + 1) * period <= n:
+                block = items[i + reps * period : i + (reps + 1) * period]
+                if [item.sig for item in block] != sigs[i : i + period]:
+                    break
+                params = [x for item in block for x in item.params]
+                if [b - a for a, b in zip(previous, params)] != steps:
+                    break
+                reps, previous = reps + 1, params
+            if reps >= min_reps and (best is None or reps * period > best[0] * best[1]):
+                best = (reps, period, first, steps)
+        if best is None:
+            out.append(items[i])
+            i += 1
+            continue
+        reps, period, first, steps = best
+        loop = _Loop()
+        loop.body = items[i : i + period]
+        loop.reps, loop.steps, loop.params = reps, steps, first
+        loop.depth = 1 + max((b.depth for b in loop.body if type(b) is _Loop), default=0)
+        loop.sig = ("loop", reps, tuple(steps), tuple(b.sig for b in loop.body))
+        out.append(loop)
+        i += reps * period
+    return out
+
+
+def _write_items(items, indent, params=None):
+    """Source lines of items; params[j] is (constant, ((step, variable), ...)) per number."""
+    lines = []
+    for item in items:
+        own = params[: len(item.params)] if params is not None else [
+            (x, ()) for x in item.params]
+        if params is not None:
+            params = params[len(own):]
+        pad = "    " * indent
+        if type(item) is _Line:
+            text = item.sig[0]
+            for (constant, terms), part in zip(own, item.sig[1:]):
+                text += _affine(constant, terms) + part
+            lines.append(pad + text)
+            continue
+        var = "k" if item.depth == 1 else f"k{item.depth}"
+        lines.append(f"{pad}for {var} in range({item.reps}):")
+        inner = [(c, terms + ((step, var),) if step else terms)
+                 for (c, terms), step in zip(own, item.steps)]
+        lines += _write_items(item.body, indent + 1, inner)
+    return lines
+
+
+def _affine(constant, terms):
+    text = str(constant)
+    for step, var in terms:
+        text += f" + {step}*{var}" if step > 0 else f" - {-step}*{var}"
+    return text

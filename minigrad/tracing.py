@@ -1,0 +1,323 @@
+"""minigrad.compile: trace a training step once, replay it as generated Python, bit for bit.
+
+    step = minigrad.compile(loss_fn, params, lr=0.05)
+    for epoch in range(300):
+        loss = step()          # the loss, as a float; p.grad and p.data updated
+    print(step.source)         # the generated Python: forward, then backward, line by line
+
+`compile` calls `loss_fn()` once, on the current parameters, and writes the graph it built
+as one Python function: a line per node for the forward pass (`v12 = tanh(v11)`), then a
+line per node for the backward pass, its gradient as the sum of one term per path from the
+loss (`g11 = (1.0 - v12 * v12) * g12 + ...`), each commented with its op and label. Running it
+gives the same bits as the eager engine: the same loss, and every `p.grad` (and, with `lr`,
+every `p.data`) as
+
+    for p in params: p.grad = 0.0
+    loss = loss_fn(); loss.backward()
+    for p in params: p.data -= lr * p.grad
+
+would leave them (0.0 and -0.0 aside: interior gradients are not started from 0.0).
+
+No derivative is written here: each op's own rule (ops.py) runs on symbols (symbols.py). An
+op that can fail (log of x <= 0, a zero divisor, ...) is preceded by its guard from ops.py,
+a cheap condition under which the generated code calls the op's own check, so the error
+and its message are eager's. Gradients and updates are written back only at the end of a
+step, so a step that raises leaves every parameter's `data` and `grad` as they were.
+
+What is frozen at trace time:
+- Python control flow in `loss_fn`. The graph is recorded once; an `if` on a Value's data
+  would be decided once for all steps. While tracing, `bool(v)`, `v < w` (and <=, >, >=),
+  `float(v)`, `round(v)` and `v.item()` raise TypeError, so such a `loss_fn` is refused
+  rather than silently frozen. Branches that live in ops (relu, abs, pow, sigmoid) are fine:
+  they become conditional expressions in the code and follow the data at every step.
+- Leaves that are not in `params`: they are constants, at the value they had when traced,
+  and so is every node built only from them.
+- Only nodes that the loss depends on are computed: a node that `loss_fn` builds but the
+  loss does not use is dropped, and so is any error it alone would raise.
+
+Speed. `exp` and `pow` in the code are `math.exp` and `math.pow`; when one of them raises
+(an overflow, or a zero base with a negative exponent in a derivative), the step is run
+again with minigrad's own versions, which return inf as the eager engine does. Graphs of up
+to UNROLL_LIMIT backward terms are written out in full, one local variable per node (`v12`,
+`g12`); larger ones keep values in lists and repeat lines as loops (loops.py).
+
+Generated code for any graph, for reading: `minigrad.compile(lambda: L, [a, b, c]).source`
+(no `lr`) is the forward and backward pass of L, with a, b and c as inputs.
+"""
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from minigrad import scalar
+from minigrad.ops import FLOATS
+from minigrad.scalar import Value, interior_nodes
+from minigrad.symbols import ADD, ATOM, CALLED, Filled, Rules, number, precedence
+
+__all__ = ["compile_step", "Step", "trace"]
+
+UNROLL_LIMIT = 10_000  # above this many backward terms, the looped form (loops.py)
+_FAST = {"exp": math.exp, "pow": math.pow}  # raise where FLOATS' return inf: see Step
+
+
+def trace(loss_fn: Callable[[], Value]) -> Value:
+    """loss_fn(), with every decision on a Value's data refused (scalar.py's `tracing`)."""
+    was = scalar.tracing
+    scalar.tracing = True
+    try:
+        root = loss_fn()
+    finally:
+        scalar.tracing = was
+    if type(root) is not Value:
+        raise TypeError(f"minigrad.compile: loss_fn must return a Value, got "
+                        f"{type(root).__name__} {root!r}")
+    return root
+
+
+class Step:
+    """A compiled training step. Call it to run one step; it returns the loss (a float).
+
+    `source` is the generated Python, `params` the parameters, `lr` the learning rate (None:
+    gradients only).
+    """
+
+    __slots__ = ("source", "params", "lr", "_fast", "_safe")
+
+    def __init__(self, source: str, code: Any, names: dict, params: tuple, lr: float | None):
+        self.source, self.params, self.lr = source, params, lr
+        functions = []
+        for overrides in (_FAST, {}):
+            scope = {**names, **{name: getattr(FLOATS, name) for name in CALLED}, **overrides}
+            exec(code, scope)
+            functions.append(scope["step"])
+        self._fast, self._safe = functions
+
+    def __call__(self) -> float:
+        try:
+            return self._fast()
+        except (ArithmeticError, ValueError):
+            # math.exp/math.pow raised where minigrad's return inf, or an op's check raised:
+            # run again with minigrad's own functions, which give eager's result or error
+            return self._safe()
+
+    def __repr__(self) -> str:
+        return f"<minigrad compiled step: {len(self.params)} params, lr={self.lr!r}>"
+
+
+def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
+                 lr: float | None = None) -> Step:
+    """Trace `loss_fn()` once and return a Step that replays it as generated Python.
+
+    This is `minigrad.compile`. `params` are distinct leaf Values (ValueError otherwise). Each
+    `step()` evaluates the loss at the current `p.data`, sets every `p.grad` as zeroing and
+    `loss.backward()` would (0.0 for a param the loss does not reach), and with `lr` applies
+    `p.data -= lr * p.grad`; it returns the loss before the update. A domain error (log of
+    x <= 0, a zero divisor, ...) raises the eager op's exception and message and leaves
+    every param's data and grad unchanged.
+
+    Control flow in `loss_fn` and leaves outside `params` are frozen at trace time: see the
+    module's docstring. `step.source` is the generated code.
+    """
+    if not callable(loss_fn):
+        raise TypeError(f"minigrad.compile: loss_fn must be callable, got {loss_fn!r}")
+    params = _check_params(params)
+    if lr is not None:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
+        lr = float(lr)
+    root = trace(loss_fn)
+    slot = {p: i for i, p in enumerate(params)}  # params first, then the nodes, oldest first
+    nodes, terms = [], 0
+    if root.inputs:
+        for node in reversed(interior_nodes(root)):
+            for a in node.inputs:
+                if a in slot:  # the node depends on a param: it is computed at every step
+                    slot[node] = len(slot)
+                    nodes.append(node)
+                    terms += 1 + len(node.inputs)
+                    break
+    if terms > UNROLL_LIMIT:
+        from minigrad.loops import LoopedWriter  # loaded by the first wide graph only
+
+        writer: Writer = LoopedWriter(root, params, nodes, slot, lr)
+    else:
+        writer = StraightWriter(root, params, nodes, slot, lr)
+    source = writer.write()
+    code = compile(source, "<minigrad.compile>", "exec")  # Python's: this module's is compile_step
+    return Step(source, code, writer.names, tuple(params), lr)
+
+
+def _check_params(params):
+    params = list(params)
+    seen = {}
+    for i, p in enumerate(params):
+        if type(p) is not Value:
+            raise ValueError(f"minigrad.compile: params[{i}] is {type(p).__name__} {p!r}; "
+                             "params must be distinct leaf Values")
+        if p.inputs:
+            raise ValueError(f"minigrad.compile: params[{i}] = {p!r} is the result of an op "
+                             f"({p.op}); params must be distinct leaf Values")
+        if p in seen:
+            raise ValueError(f"minigrad.compile: params[{i}] is params[{seen[p]}] again; "
+                             "params must be distinct leaf Values")
+        seen[p] = i
+    return params
+
+
+# -- writing the step ------------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes the step's source for one traced graph. StraightWriter (below) holds values and
+    gradients in local variables; loops.LoopedWriter in lists, with loops."""
+
+    names_read = ""  # the docstring's line on what v<k>/V[k] hold
+    pattern = ""  # how slot s reads: pattern % s
+
+    def __init__(self, root, params, nodes, slot, lr):
+        self.root, self.params, self.nodes, self.slot, self.lr = root, params, nodes, slot, lr
+        self.root_slot = slot.get(root)
+        self.rules = Rules()  # for this call only
+        self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
+
+    def value(self, s):
+        return self.pattern % s, ATOM
+
+    def operand(self, a):
+        """(source, precedence) of an operand: a slot, or a constant (frozen leaf or number)."""
+        s = self.slot.get(a)
+        if s is not None:
+            return self.pattern % s, ATOM
+        return number(a.data if type(a) is Value else a)
+
+    def filled(self, args):
+        texts, precs = [], []
+        for a in args:
+            text, p = self.operand(a)
+            texts.append(text)
+            precs.append(p)
+        return Filled(texts, tuple(precs))
+
+    def comment(self, node):
+        return f"  # {node.op}{f' {node.label!r}' if node.label else ''}"
+
+    def check(self, node, rule, filled, out, body):
+        """The line that calls the op's check where its guard holds (ops.py), if it has one."""
+        if rule.guard is None:
+            return
+        check = node.rule.check
+        name = f"check_{check.__name__.lstrip('_').removeprefix('check_')}"
+        self.names[name] = check
+        call = f"{name}({', '.join(filled.texts)})"
+        if rule.guard is True:
+            body.append(call)
+        else:
+            body.append(f"if {self.rules.fill(rule.guard, filled, out)}: {call}")
+
+    def write(self):
+        lr = "" if self.lr is None else f", then p.data -= {self.lr!r} * p.grad"
+        body = [f'"""One training step: {len(self.params)} params in, the loss out{lr}.', "",
+                self.names_read, '"""']
+        self.start(body)
+        body.append("# forward: one line per node")
+        for node in self.nodes:
+            self.forward(node, body)
+        body.append("# backward, from the loss down: a node's gradient sums one term per path")
+        self.start_backward(body)
+        for node in reversed(self.nodes):
+            self.backward(node, body)
+        self.finish(body)
+        body.append(f"return {self.operand(self.root)[0]}")
+        names = sorted(n for n in self.names if n != "PARAMS")
+        header = [
+            "# Generated by minigrad.compile from a traced graph: one line per node forward,",
+            "# one line per (node, input) backward. exp and pow are math's, or minigrad's IEEE",
+            "# versions when math's raise; check_* are the ops' domain checks (minigrad/ops.py).",
+            f"# Globals: PARAMS{', ' + ', '.join(names) if names else ''}.",
+            "",
+            "def step():",
+        ]
+        return "\n".join(header + ["    " + line if line else "" for line in
+                                   self.lay_out(body)]) + "\n"
+
+    def lay_out(self, body):
+        return body
+
+
+class StraightWriter(Writer):
+    """One local variable per node: `v12 = tanh(v11)`, then `g11 = ... * g12 + ...`."""
+
+    names_read = "v<k> is node k's value, g<k> d(loss)/d(node k); params come first."
+    pattern = "v%d"
+
+    def __init__(self, root, params, nodes, slot, lr):
+        super().__init__(root, params, nodes, slot, lr)
+        self.made = {}  # node -> (its Rule, its operands), from its forward line to backward
+        self.terms = {}  # slot -> the terms of its gradient, in the order eager adds them
+
+    def start(self, body):
+        n = len(self.params)
+        if n:
+            comma = "," if n == 1 else ""
+            body.append(f"{', '.join(f'p{i}' for i in range(n))}{comma} = PARAMS")
+            body += [f"# v{i} is {p.label!r}" for i, p in enumerate(self.params) if p.label]
+            body.append(f"{', '.join(f'v{i}' for i in range(n))}{comma} = "
+                        f"{', '.join(f'p{i}.data' for i in range(n))}{comma}")
+
+    def forward(self, node, body):
+        rule = self.rules.of(node.rule, node.args, self.slot)
+        out = self.value(self.slot[node])
+        filled = self.filled(node.args)
+        self.made[node] = rule, filled
+        self.check(node, rule, filled, out, body)
+        body.append(f"{out[0]} = {self.rules.fill(rule.forward, filled, out)}"
+                    + self.comment(node))
+
+    def start_backward(self, body):
+        s = self.root_slot
+        if s is not None and s < len(self.params):
+            self.terms[s] = [("1.0", ATOM, "the loss", "itself")]
+        elif s is not None:
+            body.append(f"g{s} = 1.0  # d(loss)/d(loss)")
+
+    def backward(self, node, body):
+        s = self.slot[node]
+        if s != self.root_slot:
+            self.add_up(s, body)
+        rule, filled = self.made.pop(node)
+        out, n = self.value(s), len(node.args)
+        filled = filled.plus(f"g{s}")
+        for j, a in enumerate(node.args):
+            t = self.slot.get(a)
+            if t is not None:  # added up when the sum is complete: see add_up
+                tree = self.rules.term(rule.local[j], n)
+                self.terms.setdefault(t, []).append(
+                    (self.rules.fill(tree, filled, out), precedence(tree), out[0], node.op))
+
+    def add_up(self, s, body, start=None):
+        """g_s = the sum of its terms, in the order eager adds them.
+
+        Every term of a node's gradient comes from a node made after it, so the sum is
+        complete when the walk down reaches the node. The sum is one expression, added left
+        to right as backward adds `local * upstream` into `.grad`, one top-level addend per
+        term, in the order of its `via` comment; a param's starts at 0.0, as its `.grad` does.
+        """
+        terms = self.terms.pop(s, [])
+        parts = [] if start is None else [start]
+        for text, prec, _, _ in terms:
+            parts.append(f"({text})" if prec <= ADD else text)
+        vias = ", ".join(f"{via} ({op})" for _, _, via, op in terms)
+        body.append(f"g{s} = {' + '.join(parts) or '0.0'}" + (f"  # via {vias}" if vias else ""))
+
+    def finish(self, body):
+        body.append("# the params' gradients: each starts at 0.0, as p.grad = 0.0 does")
+        for i in range(len(self.params)):
+            self.add_up(i, body, "0.0")
+        body.append("# the results: every param's grad"
+                    + ("" if self.lr is None else ", then the update"))
+        lr = None if self.lr is None else number(self.lr)[0]
+        for i in range(len(self.params)):
+            body.append(f"p{i}.grad = g{i}")
+            if lr is not None:
+                body.append(f"p{i}.data = v{i} - {lr} * g{i}")
