@@ -16,7 +16,7 @@ import itertools
 import re
 
 from minigrad.scalar import Value
-from minigrad.symbols import ATOM, Filled, Sym, positions, render, times
+from minigrad.symbols import ATOM, OPERATORS, Sym, holes, times
 from minigrad.tracing import Writer
 
 __all__ = ["LoopedWriter", "ROLL_MIN"]
@@ -120,31 +120,34 @@ class LoopedWriter(Writer):
         else:
             self.states[key] = [consts, layout, items, None, None]
 
+    def operands(self, args):
+        # every operand an atom, so that a wide node's steps read alike: a negative constant
+        # needs no parentheses where an operand goes (no rule writes **, which binds tighter)
+        return [self.operand(a)[0] for a in args], (ATOM,) * len(args)
+
     def write_forward(self, node, body):
-        rule = self.rules.of(node.rule, node.args, self.slot)
-        out = self.value(self.slot[node])
-        filled = self.filled(node.args)
-        self.check(node, rule, filled, out, body)
+        texts, precs = self.operands(node.args)
+        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        out = self.pattern % self.slot[node]
+        self.check(node, rule, texts, out, body)
         if rule.fold is None or len(rule.fold[3]) < ROLL_MIN:
-            body.append(f"{out[0]} = {self.rules.fill(rule.forward, filled, out)}"
-                        + self.comment(node))
+            body.append(f"{out} = {rule.forward.text.format(*texts, out)}{self.comment(node)}")
             return
         base, op, first, steps = rule.fold  # acc = base; acc = acc op steps[k], as a loop
-        offsets = positions(steps[0])
+        offsets = holes(steps[0].text)
         variables = [f"x{k}" for k in range(len(offsets))]
         streams = [self.stream(node, range(p, p + len(steps))) for p in offsets]
-        looped = _over(filled, offsets, variables)
-        body.append(f"acc = {self.rules.fill(base, filled, out)}")
-        term = render(Sym("bin", op, Sym("name", "acc"), steps[0]), looped, out)[0]
+        term = _over(OPERATORS[op](Sym("acc"), steps[0]), texts, offsets, variables, out)
+        body.append(f"acc = {base.text.format(*texts, out)}")
         body.append(f"for {', '.join(variables)} in {_zipped(streams)}: acc = {term}")
-        body.append(f"{out[0]} = acc" + self.comment(node))
+        body.append(f"{out} = acc" + self.comment(node))
 
     def write_backward(self, node, body):
-        rule = self.rules.of(node.rule, node.args, self.slot)
-        s = self.slot[node]
-        out, upstream = self.value(s), self.grad(s)
-        where = f"  # via {out[0]} ({node.op})"
-        filled = self.filled(node.args).plus(upstream)
+        texts, precs = self.operands(node.args)
+        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        s, n = self.slot[node], len(node.args)
+        out, upstream = self.pattern % s, self.grad(s)
+        where = f"  # via {out} ({node.op})"
         for j0, j1 in rule.runs:
             targets = list(map(self.slot.get, node.args[j0:j1]))
             kept = [j for j, t in zip(range(j0, j1), targets) if t is not None]
@@ -152,14 +155,12 @@ class LoopedWriter(Writer):
                 continue
             if j1 - j0 < ROLL_MIN:
                 for j in kept:
-                    term = self.rules.fill(self.rules.term(rule.local[j], len(node.args)),
-                                           filled, out)
+                    term = rule.terms[j].text.format(*texts, out, upstream)
                     body.append(f"{self.grad(self.slot[node.args[j]])} += {term}" + where)
                 continue
             local = rule.local[j0]  # one form for the run: a loop over its operands
-            offsets = positions(local)
+            offsets = [p for p in holes(local.text) if p < n]
             variables = [f"x{k}" for k in range(len(offsets))]
-            looped = _over(filled, offsets, variables)
             indexes = [t for t in targets if t is not None]
             if kept[-1] - kept[0] == len(kept) - 1:
                 operands = [self.stream(node, range(p + kept[0] - j0, p + kept[-1] + 1 - j0))
@@ -170,12 +171,11 @@ class LoopedWriter(Writer):
             into = _indexes(indexes, "G")
             if into.startswith("G[") and len(set(indexes)) == len(indexes):
                 # distinct slots, evenly spaced: the slice, updated in one comprehension
-                term = render(Sym("bin", "+", Sym("name", "gi"), times(local, Sym("name", "g"))),
-                              looped, out)[0]
+                term = _over(Sym("gi") + times(local, Sym("g")), texts, offsets, variables, out)
                 body.append(f"{into} = [{term} for {', '.join(['gi', *variables])} in "
                             f"{_zipped([into, *operands])}]" + where)
             else:
-                term = render(times(local, Sym("name", "g")), looped, out)[0]
+                term = _over(times(local, Sym("g")), texts, offsets, variables, out)
                 body.append(f"for {', '.join(['i', *variables])} in "
                             f"{_zipped([_indexes(indexes), *operands])}: G[i] += {term}" + where)
 
@@ -200,12 +200,12 @@ class LoopedWriter(Writer):
         return "(" + ", ".join(self.operand(a)[0] for a in items) + ",)"
 
 
-def _over(filled, offsets, variables):
-    """The operands as (source, precedence) pairs, those at `offsets` read as `variables`."""
-    pairs = list(zip(filled.texts, filled.precs))
+def _over(sym, texts, offsets, variables, out):
+    """The source of `sym` on a node's operands, those at `offsets` read as `variables`."""
+    texts = list(texts)
     for p, v in zip(offsets, variables):
-        pairs[p] = (v, ATOM)
-    return pairs
+        texts[p] = v
+    return sym.text.format(*texts, out)
 
 
 def _indexes(slots, into=None):

@@ -53,7 +53,7 @@ from typing import Any
 from minigrad import scalar
 from minigrad.ops import FLOATS
 from minigrad.scalar import Value, interior_nodes
-from minigrad.symbols import ADD, ATOM, CALLED, Filled, Rules, number, precedence
+from minigrad.symbols import ADD, ATOM, CALLED, Rules, number
 
 __all__ = ["compile_step", "Step", "trace"]
 
@@ -181,9 +181,6 @@ class Writer:
         self.rules = Rules()  # for this call only
         self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
 
-    def value(self, s):
-        return self.pattern % s, ATOM
-
     def operand(self, a):
         """(source, precedence) of an operand: a slot, or a constant (frozen leaf or number)."""
         s = self.slot.get(a)
@@ -191,29 +188,23 @@ class Writer:
             return self.pattern % s, ATOM
         return number(a.data if type(a) is Value else a)
 
-    def filled(self, args):
-        texts, precs = [], []
-        for a in args:
-            text, p = self.operand(a)
-            texts.append(text)
-            precs.append(p)
-        return Filled(texts, tuple(precs))
+    def operands(self, args):
+        """The sources of a node's operands, and their precedences."""
+        pairs = [self.operand(a) for a in args]
+        return [text for text, _ in pairs], tuple(p for _, p in pairs)
 
     def comment(self, node):
         return f"  # {node.op}{f' {node.label!r}' if node.label else ''}"
 
-    def check(self, node, rule, filled, out, body):
+    def check(self, node, rule, texts, out, body):
         """The line that calls the op's check where its guard holds (ops.py), if it has one."""
-        if rule.guard is None:
-            return
-        check = node.rule.check
-        name = f"check_{check.__name__.lstrip('_').removeprefix('check_')}"
-        self.names[name] = check
-        call = f"{name}({', '.join(filled.texts)})"
-        if rule.guard is True:
-            body.append(call)
-        else:
-            body.append(f"if {self.rules.fill(rule.guard, filled, out)}: {call}")
+        if rule.guard is not None:
+            check = node.rule.check
+            name = f"check_{check.__name__.lstrip('_').removeprefix('check_')}"
+            self.names[name] = check
+            call = f"{name}({', '.join(texts)})"
+            body.append(call if rule.guard is True else
+                        f"if {rule.guard.format(*texts, out)}: {call}")
 
     def write(self):
         lr = "" if self.lr is None else f", then p.data -= {self.lr!r} * p.grad"
@@ -238,8 +229,8 @@ class Writer:
             "",
             "def step():",
         ]
-        return "\n".join(header + ["    " + line if line else "" for line in
-                                   self.lay_out(body)]) + "\n"
+        body = ["    " + line if line else "" for line in self.lay_out(body)]
+        return "\n".join(header + body) + "\n"
 
     def lay_out(self, body):
         return body
@@ -266,13 +257,12 @@ class StraightWriter(Writer):
                         f"{', '.join(f'p{i}.data' for i in range(n))}{comma}")
 
     def forward(self, node, body):
-        rule = self.rules.of(node.rule, node.args, self.slot)
-        out = self.value(self.slot[node])
-        filled = self.filled(node.args)
-        self.made[node] = rule, filled
-        self.check(node, rule, filled, out, body)
-        body.append(f"{out[0]} = {self.rules.fill(rule.forward, filled, out)}"
-                    + self.comment(node))
+        texts, precs = self.operands(node.args)
+        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        out = f"v{self.slot[node]}"
+        self.made[node] = rule, texts
+        self.check(node, rule, texts, out, body)
+        body.append(f"{out} = {rule.forward.text.format(*texts, out)}{self.comment(node)}")
 
     def start_backward(self, body):
         s = self.root_slot
@@ -285,28 +275,25 @@ class StraightWriter(Writer):
         s = self.slot[node]
         if s != self.root_slot:
             self.add_up(s, body)
-        rule, filled = self.made.pop(node)
-        out, n = self.value(s), len(node.args)
-        filled = filled.plus(f"g{s}")
-        for j, a in enumerate(node.args):
+        rule, texts = self.made.pop(node)
+        out = f"v{s}"
+        for a, term in zip(node.args, rule.terms):
             t = self.slot.get(a)
             if t is not None:  # added up when the sum is complete: see add_up
-                tree = self.rules.term(rule.local[j], n)
                 self.terms.setdefault(t, []).append(
-                    (self.rules.fill(tree, filled, out), precedence(tree), out[0], node.op))
+                    (term.text.format(*texts, out, f"g{s}"), term.prec, out, node.op))
 
     def add_up(self, s, body, start=None):
         """g_s = the sum of its terms, in the order eager adds them.
 
         Every term of a node's gradient comes from a node made after it, so the sum is
         complete when the walk down reaches the node. The sum is one expression, added left
-        to right as backward adds `local * upstream` into `.grad`, one top-level addend per
+        to right as backward adds `local * upstream` into `.grad`: one top-level addend per
         term, in the order of its `via` comment; a param's starts at 0.0, as its `.grad` does.
         """
         terms = self.terms.pop(s, [])
         parts = [] if start is None else [start]
-        for text, prec, _, _ in terms:
-            parts.append(f"({text})" if prec <= ADD else text)
+        parts += [f"({text})" if prec <= ADD else text for text, prec, _, _ in terms]
         vias = ", ".join(f"{via} ({op})" for _, _, via, op in terms)
         body.append(f"g{s} = {' + '.join(parts) or '0.0'}" + (f"  # via {vias}" if vias else ""))
 
@@ -316,8 +303,7 @@ class StraightWriter(Writer):
             self.add_up(i, body, "0.0")
         body.append("# the results: every param's grad"
                     + ("" if self.lr is None else ", then the update"))
-        lr = None if self.lr is None else number(self.lr)[0]
         for i in range(len(self.params)):
             body.append(f"p{i}.grad = g{i}")
-            if lr is not None:
-                body.append(f"p{i}.data = v{i} - {lr} * g{i}")
+            if self.lr is not None:
+                body.append(f"p{i}.data = v{i} - {number(self.lr)[0]} * g{i}")
