@@ -1,22 +1,20 @@
 """The looped form of a compiled step, for graphs too wide to write out line by line.
 
 Values and gradients live in lists (`V[12]`, `G[12]`); each wide n-ary node (`Value.dot`,
-`Value.sum`, `Value.squared_error`) runs as a loop over its operands; and lines that repeat
-with evenly stepping slot numbers (a layer's neurons, a batch's samples) are rolled into
+`Value.sum`, `Value.squared_error`) runs as a loop over its operands; lines that repeat with
+evenly stepping slot numbers (a layer's neurons, a batch's samples) are rolled into
 `for k in range(n):` loops. MLP(16, [64, 64, 16]) on 16 samples is about 60 lines, not
-200,000. The statements run, and their order, are the same as in the straight-line form.
-
-Two things keep writing it fast. Prediction: a node whose shape repeats the last one's at an
-even step of slot numbers gets that node's lines with the numbers stepped on, without being
-written (LoopedWriter.predicted). Rolling: each slot number in a line is marked while it is
-written, so that the roller (roll) compares lines as (text between numbers, numbers).
+200,000, and runs the same statements in the same order as the straight-line form would.
+Each slot number is marked while a line is written, so that lines compare as (text between
+numbers, numbers): the roller needs that, and so does prediction (LoopedWriter.predicted).
 """
 
 import itertools
 import re
+from types import SimpleNamespace
 
 from minigrad.scalar import Value
-from minigrad.symbols import ATOM, OPERATORS, Sym, holes, times
+from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, times
 from minigrad.tracing import Writer
 
 __all__ = ["LoopedWriter", "ROLL_MIN"]
@@ -39,8 +37,7 @@ class LoopedWriter(Writer):
         super().__init__(root, params, nodes, slot, lr)
         self.states = {}  # (rule, label, operand types) -> the last node's lines (predicted)
         self.shapes = {}  # node -> its layout, constants and key, from forward to backward
-        self.constants = {}  # repr of a tuple of constants -> (index in C, the tuple)
-        self.constant_ids, self.keep = {}, []
+        self.constants = {}  # ids of a sequence of constants -> (its index in C, its values)
 
     def grad(self, s):
         return f"G[{_mark(s)}]"
@@ -66,10 +63,9 @@ class LoopedWriter(Writer):
     def finish(self, body):
         body.append("# the results: every param's grad"
                     + ("" if self.lr is None else ", then the update"))
-        body.append("for p, d, g in zip(PARAMS, V, G):")
-        body.append("    p.grad = g")
+        body += ["for p, d, g in zip(PARAMS, V, G):", "    p.grad = g"]
         if self.lr is not None:
-            body.append(f"    p.data = d - {self.lr!r} * g")
+            body.append(f"    p.data = d - {number(self.lr)[0]} * g")
         if self.constants:
             self.names["C"] = [values for _, values in self.constants.values()]
 
@@ -187,16 +183,12 @@ class LoopedWriter(Writer):
         slots = list(map(self.slot.get, items))
         if None not in slots:
             return _indexes(slots, "V")
-        if slots.count(None) == len(slots):  # constants: a global tuple per distinct sequence
-            same = tuple(map(id, items))  # the same objects (a layer's inputs): no repr needed
-            index = self.constant_ids.get(same)
-            if index is None:
+        if slots.count(None) == len(slots):  # constants: a global tuple per sequence (the
+            ids = tuple(map(id, items))  # same objects: a layer's inputs), alive as the graph is
+            if ids not in self.constants:
                 values = tuple(a.data if type(a) is Value else float(a) for a in items)
-                index = self.constants.setdefault(tuple(map(repr, values)),
-                                                  (len(self.constants), values))[0]
-                self.constant_ids[same] = index
-                self.keep.append(items)  # so that the ids stay those of these objects
-            return f"C[{_mark(index)}]"
+                self.constants[ids] = len(self.constants), values
+            return f"C[{_mark(self.constants[ids][0])}]"
         return "(" + ", ".join(self.operand(a)[0] for a in items) + ",)"
 
 
@@ -230,24 +222,13 @@ def _zipped(streams):
 _MARK = re.compile("\x01(-?[0-9]+)\x02")
 
 
-class _Line:
-    __slots__ = ("sig", "params")
-
-    def __init__(self, sig, params):
-        self.sig, self.params = sig, params
-
-
-class _Loop:
-    __slots__ = ("sig", "params", "reps", "steps", "body", "depth")
+def _Line(sig, params):  # a line: the text between its marked numbers, and the numbers
+    return SimpleNamespace(sig=sig, params=params, body=None)
 
 
 def _items(lines):
-    """Lines as _Lines: the text between marked numbers (sig) and the numbers (params)."""
-    items = []
-    for line in lines:
-        parts = _MARK.split(line)
-        items.append(_Line(tuple(parts[0::2]), list(map(int, parts[1::2]))))
-    return items
+    return [_Line(tuple(parts[0::2]), list(map(int, parts[1::2])))
+            for parts in map(_MARK.split, lines)]
 
 
 def roll(items, max_period=8, min_reps=3):
@@ -287,12 +268,11 @@ def _roll_once(items, max_period, min_reps):
             i += 1
             continue
         reps, period, first, steps = best
-        loop = _Loop()
-        loop.body = items[i : i + period]
-        loop.reps, loop.steps, loop.params = reps, steps, first
-        loop.depth = 1 + max((b.depth for b in loop.body if type(b) is _Loop), default=0)
-        loop.sig = ("loop", reps, tuple(steps), tuple(b.sig for b in loop.body))
-        out.append(loop)
+        body = items[i : i + period]
+        out.append(SimpleNamespace(
+            sig=("loop", reps, tuple(steps), tuple(b.sig for b in body)), params=first,
+            body=body, reps=reps, steps=steps,
+            depth=1 + max((b.depth for b in body if b.body is not None), default=0)))
         i += reps * period
     return out
 
@@ -306,7 +286,7 @@ def _write_items(items, indent, params=None):
         if params is not None:
             params = params[len(own):]
         pad = "    " * indent
-        if type(item) is _Line:
+        if item.body is None:
             text = item.sig[0]
             for (constant, terms), part in zip(own, item.sig[1:]):
                 text += _affine(constant, terms) + part

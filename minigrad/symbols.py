@@ -156,14 +156,15 @@ class Rules:
         unary or binary rule runs with its constants as numbers."""
         n = len(args)
         if n > 2:
-            syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-            shape = (op, precs)
+            shape: tuple = (op, precs)
         else:
             syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
                     for j, a in enumerate(args)]
             shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
         rule = self.found.get(shape)
         if rule is None:
+            if n > 2:
+                syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
             rule = self.found[shape] = Rule()
             rule.forward = _sym(op.forward(SYMBOLS, *syms))
             rule.local = [_sym(d) for d in op.local(SYMBOLS, Sym(f"{{{n}}}"), *syms)]

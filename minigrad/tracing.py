@@ -5,44 +5,29 @@
         loss = step()          # the loss, as a float; p.grad and p.data updated
     print(step.source)         # the generated Python: forward, then backward, line by line
 
-`compile` calls `loss_fn()` once, on the current parameters, and writes the graph it built
-as one Python function: a line per node for the forward pass (`v12 = tanh(v11)`), then a
-line per node for the backward pass, its gradient as the sum of one term per path from the
-loss (`g11 = (1.0 - v12 * v12) * g12 + ...`), each commented with its op and label. Running it
-gives the same bits as the eager engine: the same loss, and every `p.grad` (and, with `lr`,
-every `p.data`) as
+`compile` calls `loss_fn()` once and writes the graph it built as one Python function: a
+line per node forward (`v12 = tanh(v11)`), then one per node backward, its gradient the sum
+of one term per path from the loss (`g11 = (1.0 - v12 * v12) * g12 + ...`), each commented
+with its op and label. Running it gives the loss, and every `p.grad` (and with `lr`, every
+`p.data`), that zeroing the grads, `loss_fn().backward()` and `p.data -= lr * p.grad` would,
+bit for bit (0.0 and -0.0 aside: interior gradients are not started from 0.0).
 
-    for p in params: p.grad = 0.0
-    loss = loss_fn(); loss.backward()
-    for p in params: p.data -= lr * p.grad
+Each op's own rule (ops.py) is run on symbols (symbols.py); an op that can fail (log of
+x <= 0, a zero divisor, ...) is preceded by its guard, a cheap condition under which the
+code calls the op's own check, so the error and its message are eager's. Results are
+written back only at the end of a step: a step that raises leaves every param as it was.
 
-would leave them (0.0 and -0.0 aside: interior gradients are not started from 0.0).
-
-No derivative is written here: each op's own rule (ops.py) runs on symbols (symbols.py). An
-op that can fail (log of x <= 0, a zero divisor, ...) is preceded by its guard from ops.py,
-a cheap condition under which the generated code calls the op's own check, so the error
-and its message are eager's. Gradients and updates are written back only at the end of a
-step, so a step that raises leaves every parameter's `data` and `grad` as they were.
-
-What is frozen at trace time:
-- Python control flow in `loss_fn`. The graph is recorded once; an `if` on a Value's data
-  would be decided once for all steps. While tracing, `bool(v)`, `v < w` (and <=, >, >=),
+Frozen at trace time:
+- Python control flow in `loss_fn`: while tracing, `bool(v)`, `v < w` (and <=, >, >=),
   `float(v)`, `round(v)` and `v.item()` raise TypeError, so such a `loss_fn` is refused
-  rather than silently frozen. Branches that live in ops (relu, abs, pow, sigmoid) are fine:
-  they become conditional expressions in the code and follow the data at every step.
-- Leaves that are not in `params`: they are constants, at the value they had when traced,
-  and so is every node built only from them.
-- Only nodes that the loss depends on are computed: a node that `loss_fn` builds but the
-  loss does not use is dropped, and so is any error it alone would raise.
+  rather than decided once for every step. Branches inside ops (relu, abs, ...) are fine:
+  they become conditional expressions that follow the data at every step.
+- Leaves that are not in `params`: they are constants, at their traced value.
+- Nodes the loss does not depend on: they are dropped, with any error they alone raise.
 
-Speed. `exp` and `pow` in the code are `math.exp` and `math.pow`; when one of them raises
-(an overflow, or a zero base with a negative exponent in a derivative), the step is run
-again with minigrad's own versions, which return inf as the eager engine does. Graphs of up
-to UNROLL_LIMIT backward terms are written out in full, one local variable per node (`v12`,
-`g12`); larger ones keep values in lists and repeat lines as loops (loops.py).
-
-Generated code for any graph, for reading: `minigrad.compile(lambda: L, [a, b, c]).source`
-(no `lr`) is the forward and backward pass of L, with a, b and c as inputs.
+`exp` and `pow` in the code are `math.exp` and `math.pow`; when one raises (an overflow,
+say), the step is run again with minigrad's own, which return inf as eager does. Graphs of
+more than UNROLL_LIMIT backward terms keep values in lists, with loops (loops.py).
 """
 
 import math
@@ -109,15 +94,11 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
                  lr: float | None = None) -> Step:
     """Trace `loss_fn()` once and return a Step that replays it as generated Python.
 
-    This is `minigrad.compile`. `params` are distinct leaf Values (ValueError otherwise). Each
-    `step()` evaluates the loss at the current `p.data`, sets every `p.grad` as zeroing and
-    `loss.backward()` would (0.0 for a param the loss does not reach), and with `lr` applies
-    `p.data -= lr * p.grad`; it returns the loss before the update. A domain error (log of
-    x <= 0, a zero divisor, ...) raises the eager op's exception and message and leaves
-    every param's data and grad unchanged.
-
-    Control flow in `loss_fn` and leaves outside `params` are frozen at trace time: see the
-    module's docstring. `step.source` is the generated code.
+    This is `minigrad.compile`. `params` are distinct leaf Values (ValueError otherwise).
+    Each `step()` returns the loss at the current `p.data`, sets every `p.grad` as zeroing
+    and `loss.backward()` would (0.0 where the loss does not reach), then, with `lr`, does
+    `p.data -= lr * p.grad`. A domain error raises eager's exception and message and leaves
+    every param's data and grad unchanged. What is frozen at trace time: see the module.
     """
     if not callable(loss_fn):
         raise TypeError(f"minigrad.compile: loss_fn must be callable, got {loss_fn!r}")
@@ -149,18 +130,14 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
 
 
 def _check_params(params):
-    params = list(params)
-    seen = {}
+    params, seen = list(params), {}
     for i, p in enumerate(params):
-        if type(p) is not Value:
-            raise ValueError(f"minigrad.compile: params[{i}] is {type(p).__name__} {p!r}; "
-                             "params must be distinct leaf Values")
-        if p.inputs:
-            raise ValueError(f"minigrad.compile: params[{i}] = {p!r} is the result of an op "
-                             f"({p.op}); params must be distinct leaf Values")
-        if p in seen:
-            raise ValueError(f"minigrad.compile: params[{i}] is params[{seen[p]}] again; "
-                             "params must be distinct leaf Values")
+        problem = (f"is {type(p).__name__} {p!r}" if type(p) is not Value else
+                   f"= {p!r} is the result of an op ({p.op})" if p.inputs else
+                   f"is params[{seen[p]}] again" if p in seen else None)
+        if problem:
+            raise ValueError(f"minigrad.compile: params[{i}] {problem}; params must be "
+                             "distinct leaf Values")
         seen[p] = i
     return params
 
