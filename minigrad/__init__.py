@@ -21,8 +21,10 @@ from minigrad.nn import MLP, Layer, Neuron
 from minigrad.scalar import Value
 from minigrad.seeding import seed_everything
 
-if TYPE_CHECKING:
-    from minigrad.tracing import compile_step as compile  # noqa: A004
+if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below loads it on first use
+    from minigrad.tracing import compile_step
+
+    compile = compile_step
 
 __version__ = "0.1.0"
 

@@ -158,10 +158,12 @@ class Value:
             if type(bias) is Value and _all_values(weights):
                 # a first layer's neuron: its inputs are constants, so only the weights and
                 # the bias are nodes
-                out, local = _run(DOT, args, [*[w.data for w in weights], *xs, bias.data])
+                # (mypy cannot see the checks' narrowing: weights are Values, xs floats)
+                data = [*[w.data for w in weights], *xs, bias.data]  # type: ignore[union-attr]
+                out, local = _run(DOT, args, data)
                 return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
         elif _all_values(args):  # a hidden layer's neuron: every operand is a node
-            out, local = _run(DOT, args, [a.data for a in args])
+            out, local = _run(DOT, args, [a.data for a in args])  # type: ignore[union-attr]
             return _node(out, DOT, args, args, local)
         operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
         return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))

@@ -156,7 +156,7 @@ class Rules:
         unary or binary rule runs with its constants as numbers."""
         n = len(args)
         if n > 2:
-            shape: tuple = (op, precs)
+            shape = (op, precs)
         else:
             syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
                     for j, a in enumerate(args)]
