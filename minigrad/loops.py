@@ -75,46 +75,39 @@ class LoopedWriter(Writer):
         return _write_items(roll(items), 0)
 
     def predicted(self, writer, node, body):
-        """writer(node, body) as items, predicted without writing where the node repeats the
-        last one of its shape at the same step.
+        """writer(node, body), or the lines it would write, predicted.
 
         A node's lines depend only on its rule, label and constants, and on its operands'
         slots (its layout). When two nodes of one shape gave the same lines at layouts L0
-        and L1 = L0 + D, a node at L1 + D, L1 + 2D, ... (a layer's next neuron) gets the
-        same lines with their slot numbers stepped on: every number in them is a slot, or a
-        slot plus one, of the layout.
+        and L1 = L0 + D, a node at L1 + D (a layer's next neuron) gets the same lines with
+        their numbers stepped on as they stepped from L0 to L1, without being written.
         """
         shape = self.shapes.pop(node, None)  # as found for its forward lines
         if shape is None:
             args = node.args
             layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
-            consts = None
-            if _CONSTANT in layout:  # constants: the same objects, in the same places
-                consts = [id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])]
-            shape = self.shapes[node] = (layout, consts, (node.rule, node.label,
-                                                          tuple(map(type, args))))
-        layout, consts, key = shape
-        state = self.states.get(key)
-        if state is not None and state[0] == consts and state[3] is not None:
-            _, last, items, steps, d = state
-            if list(map(int.__add__, last, d)) == layout:
-                state[1] = layout
-                state[2] = items = [_Line(item.sig, list(map(int.__add__, item.params, step)))
-                                    for item, step in zip(items, steps)]
-                body += items
-                return
+            consts = None  # constants: the same objects, in the same places
+            if _CONSTANT in layout:
+                consts = tuple(id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:]))
+            shape = self.shapes[node] = layout, (node.rule, node.label, tuple(map(type, args)),
+                                                 consts)
+        layout, key = shape
+        state = self.states.get(key)  # the last node of this shape: [layout, items, steps, D]
+        if state and state[2] is not None and list(map(int.__add__, state[0], state[3])) == layout:
+            state[0] = layout
+            state[1] = items = [_Line(item.sig, list(map(int.__add__, item.params, step)))
+                                for item, step in zip(state[1], state[2])]
+            body += items
+            return
         lines = []
         writer(node, lines)
         items = _items(lines)
         body += items
-        if state is not None and state[0] == consts and state[3] is None and [
-                i.sig for i in state[2]] == [i.sig for i in items]:
-            d = list(map(int.__sub__, layout, state[1]))
-            steps = [list(map(int.__sub__, i1.params, i0.params))
-                     for i0, i1 in zip(state[2], items)]
-            self.states[key] = [consts, layout, items, steps, d]
+        if state and state[2] is None and [i.sig for i in state[1]] == [i.sig for i in items]:
+            steps = [list(map(int.__sub__, b.params, a.params)) for a, b in zip(state[1], items)]
+            self.states[key] = [layout, items, steps, list(map(int.__sub__, layout, state[0]))]
         else:
-            self.states[key] = [consts, layout, items, None, None]
+            self.states[key] = [layout, items, None, None]
 
     def operands(self, args):
         # every operand an atom, so that a wide node's steps read alike: a negative constant
@@ -126,10 +119,10 @@ class LoopedWriter(Writer):
         rule = self.rules.of(node.rule, node.args, self.slot, precs)
         out = self.pattern % self.slot[node]
         self.check(node, rule, texts, out, body)
-        if rule.fold is None or len(rule.fold[3]) < ROLL_MIN:
+        if rule.fold is None or len(rule.fold[2]) < ROLL_MIN:
             body.append(f"{out} = {rule.forward.text.format(*texts, out)}{self.comment(node)}")
             return
-        base, op, first, steps = rule.fold  # acc = base; acc = acc op steps[k], as a loop
+        base, op, steps = rule.fold  # acc = base; acc = acc op steps[k], as a loop
         offsets = holes(steps[0].text)
         variables = [f"x{k}" for k in range(len(offsets))]
         streams = [self.stream(node, range(p, p + len(steps))) for p in offsets]

@@ -136,15 +136,39 @@ def relative(text, shift):
 
 
 class Rule:
-    """An op's rule run on symbols: the forward template; `local` and `terms` (local times
-    upstream) per operand; the guard of its check (None: it never fails, True: always call
-    it); for an n-ary node, how it rolls into loops (`fold`, `runs`: see loops.py)."""
+    """An op's rule run on symbols: the forward template; per operand, its local derivative
+    and `terms` (local * upstream); the guard of its check (None: it never fails, True:
+    always call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (loops.py).
+    """
 
-    __slots__ = ("forward", "local", "terms", "guard", "fold", "runs")
+    def __init__(self, op, syms):
+        n = len(syms)
+        self.forward = _sym(op.forward(SYMBOLS, *syms))
+        self.local = [_sym(d) for d in op.local(SYMBOLS, Sym(f"{{{n}}}"), *syms)]
+        self.terms = [times(d, Sym(f"{{{n + 1}}}")) for d in self.local]
+        guard = None if op.check is None else True if op.guard is None else op.guard(SYMBOLS,
+                                                                                    *syms)
+        self.guard = guard.text if type(guard) is Sym else (True if guard else None)
+        self.fold, self.runs = None, [(j, j + 1) for j in range(n)]
+        if n > 2:  # `acc = base; acc = acc op step_k` with every step alike: a loop
+            op, steps, base = self.forward.op, [], self.forward
+            while op in OPERATORS and base.op == op:
+                steps.append(base.right)
+                base = base.left
+            steps.reverse()
+            if len({relative(step.text, k) for k, step in enumerate(steps)}) == 1:
+                self.fold = base, op, steps
+            self.runs, j = [], 0  # runs of operands [j, end) whose derivatives read alike
+            while j < n:
+                form, end = relative(self.local[j].text, j), j + 1
+                while end < n and relative(self.local[end].text, end) == form:
+                    end += 1
+                self.runs.append((j, end))
+                j = end
 
 
 class Rules:
-    """The rules run on symbols for one `compile` call, by op, constants and precedences."""
+    """The rules run on symbols during one `compile` call, by op, constants and precedences."""
 
     def __init__(self):
         self.found = {}
@@ -154,57 +178,16 @@ class Rules:
         `precs`. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
         Rule for every node of its size (its constants become one of its loops' streams). A
         unary or binary rule runs with its constants as numbers."""
-        n = len(args)
-        if n > 2:
-            shape = (op, precs)
-        else:
-            syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
-                    for j, a in enumerate(args)]
-            shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
+        if len(args) > 2:
+            rule = self.found.get((op, precs))
+            if rule is None:
+                syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
+                rule = self.found[op, precs] = Rule(op, syms)
+            return rule
+        syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
+                for j, a in enumerate(args)]
+        shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
         rule = self.found.get(shape)
         if rule is None:
-            if n > 2:
-                syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-            rule = self.found[shape] = Rule()
-            rule.forward = _sym(op.forward(SYMBOLS, *syms))
-            rule.local = [_sym(d) for d in op.local(SYMBOLS, Sym(f"{{{n}}}"), *syms)]
-            rule.terms = [times(d, Sym(f"{{{n + 1}}}")) for d in rule.local]
-            rule.guard = None
-            if op.check is not None:  # eager checks unary and binary nodes only (scalar.py)
-                guard = True if op.guard is None else op.guard(SYMBOLS, *syms)
-                rule.guard = guard.text if type(guard) is Sym else (True if guard else None)
-            rule.fold = _fold(rule.forward) if n > 2 else None
-            rule.runs = _runs(rule.local) if n > 2 else [(j, j + 1) for j in range(n)]
+            rule = self.found[shape] = Rule(op, syms)
         return rule
-
-
-def _fold(tree):
-    """A left fold `acc = base; acc = acc op step_k` in the forward template, as (base, op,
-    first, steps): steps[k] reads operands at the same places relative to first + k."""
-    if tree.op is None:
-        return None
-    op, steps, s = tree.op, [], tree
-    while s.op == op:
-        steps.append(s.right)
-        s = s.left
-    steps.reverse()
-    last = relative(steps[-1].text, len(steps) - 1)
-    start = len(steps) - 1
-    while start > 0 and relative(steps[start - 1].text, start - 1) == last:
-        start -= 1
-    base = s
-    for step in steps[:start]:
-        base = OPERATORS[op](base, step)
-    return base, op, start, steps[start:]
-
-
-def _runs(local):
-    """The local derivatives as runs of positions [j0, j1) sharing one relative form."""
-    runs, j = [], 0
-    while j < len(local):
-        form, end = relative(local[j].text, j), j + 1
-        while end < len(local) and relative(local[end].text, end) == form:
-            end += 1
-        runs.append((j, end))
-        j = end
-    return runs
