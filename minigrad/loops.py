@@ -72,7 +72,7 @@ class LoopedWriter(Writer):
     def lay_out(self, body):
         items = [item for line in body for item in (_items([line]) if type(line) is str
                                                     else [line])]
-        return _write_items(roll(items), 0)
+        return _write_items(roll(items))
 
     def predicted(self, writer, node, body):
         """writer(node, body), or the lines it would write, predicted.
@@ -138,8 +138,7 @@ class LoopedWriter(Writer):
         out, upstream = self.pattern % s, self.grad(s)
         where = f"  # via {out} ({node.op})"
         for j0, j1 in rule.runs:
-            targets = list(map(self.slot.get, node.args[j0:j1]))
-            kept = [j for j, t in zip(range(j0, j1), targets) if t is not None]
+            kept = [j for j in range(j0, j1) if node.args[j] in self.slot]
             if not kept:
                 continue
             if j1 - j0 < ROLL_MIN:
@@ -150,12 +149,8 @@ class LoopedWriter(Writer):
             local = rule.local[j0]  # one form for the run: a loop over its operands
             offsets = [p for p in holes(local.text) if p < n]
             variables = [f"x{k}" for k in range(len(offsets))]
-            indexes = [t for t in targets if t is not None]
-            if kept[-1] - kept[0] == len(kept) - 1:
-                operands = [self.stream(node, range(p + kept[0] - j0, p + kept[-1] + 1 - j0))
-                            for p in offsets]
-            else:
-                operands = [self.stream(node, [p + j - j0 for j in kept]) for p in offsets]
+            indexes = [self.slot[node.args[j]] for j in kept]
+            operands = [self.stream(node, [p + j - j0 for j in kept]) for p in offsets]
             body.append(f"g = {upstream}")
             into = _indexes(indexes, "G")
             if into.startswith("G[") and len(set(indexes)) == len(indexes):
@@ -170,9 +165,7 @@ class LoopedWriter(Writer):
 
     def stream(self, node, places):
         """Source of the sequence of operands at `places` of `node` (for a loop)."""
-        args = node.args
-        items = (args[places.start : places.stop] if type(places) is range
-                 else [args[p] for p in places])
+        items = [node.args[p] for p in places]
         slots = list(map(self.slot.get, items))
         if None not in slots:
             return _indexes(slots, "V")
@@ -240,20 +233,20 @@ def _roll_once(items, max_period, min_reps):
     while i < n:
         best = None
         for period in range(1, max_period + 1):
-            if i + 2 * period > n or sigs[i : i + period] != sigs[i + period : i + 2 * period]:
+            def numbers(k):  # the numbers of the k-th block of `period` items from i
+                return [x for item in items[i + k * period : i + (k + 1) * period]
+                        for x in item.params]
+
+            lines = sigs[i : i + period]
+            if i + 2 * period > n or sigs[i + period : i + 2 * period] != lines:
                 continue
-            first = [x for item in items[i : i + period] for x in item.params]
-            second = [x for item in items[i + period : i + 2 * period] for x in item.params]
-            steps = [b - a for a, b in zip(first, second)]
-            reps, previous = 2, second
-            while i + (reps + 1) * period <= n:
-                block = items[i + reps * period : i + (reps + 1) * period]
-                if [item.sig for item in block] != sigs[i : i + period]:
+            first, previous = numbers(0), numbers(1)
+            steps, reps = [b - a for a, b in zip(first, previous)], 2
+            while (k := i + reps * period) + period <= n and sigs[k : k + period] == lines:
+                block = numbers(reps)
+                if [b - a for a, b in zip(previous, block)] != steps:
                     break
-                params = [x for item in block for x in item.params]
-                if [b - a for a, b in zip(previous, params)] != steps:
-                    break
-                reps, previous = reps + 1, params
+                reps, previous = reps + 1, block
             if reps >= min_reps and (best is None or reps * period > best[0] * best[1]):
                 best = (reps, period, first, steps)
         if best is None:
@@ -270,31 +263,19 @@ def _roll_once(items, max_period, min_reps):
     return out
 
 
-def _write_items(items, indent, params=None):
+def _write_items(items, indent=0, params=None):
     """Source lines of items; params[j] is (constant, ((step, variable), ...)) per number."""
-    lines = []
+    lines, pad = [], "    " * indent
     for item in items:
-        own = params[: len(item.params)] if params is not None else [
-            (x, ()) for x in item.params]
-        if params is not None:
-            params = params[len(own):]
-        pad = "    " * indent
+        own = [(x, ()) for x in item.params] if params is None else params[: len(item.params)]
+        params = None if params is None else params[len(own):]
         if item.body is None:
-            text = item.sig[0]
-            for (constant, terms), part in zip(own, item.sig[1:]):
-                text += _affine(constant, terms) + part
-            lines.append(pad + text)
-            continue
-        var = "k" if item.depth == 1 else f"k{item.depth}"
-        lines.append(f"{pad}for {var} in range({item.reps}):")
-        inner = [(c, terms + ((step, var),) if step else terms)
-                 for (c, terms), step in zip(own, item.steps)]
-        lines += _write_items(item.body, indent + 1, inner)
+            lines.append(pad + item.sig[0] + "".join(
+                str(c) + "".join(f" + {d}*{k}" if d > 0 else f" - {-d}*{k}" for d, k in terms)
+                + part for (c, terms), part in zip(own, item.sig[1:])))
+        else:
+            var = "k" if item.depth == 1 else f"k{item.depth}"
+            lines.append(f"{pad}for {var} in range({item.reps}):")
+            lines += _write_items(item.body, indent + 1, [
+                (c, terms + ((d, var),) if d else terms) for (c, terms), d in zip(own, item.steps)])
     return lines
-
-
-def _affine(constant, terms):
-    text = str(constant)
-    for step, var in terms:
-        text += f" + {step}*{var}" if step > 0 else f" - {-step}*{var}"
-    return text

@@ -33,7 +33,6 @@ more than UNROLL_LIMIT backward terms keep values in lists, with loops (loops.py
 import math
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from minigrad import scalar
 from minigrad.ops import FLOATS
@@ -61,17 +60,14 @@ def trace(loss_fn: Callable[[], Value]) -> Value:
 
 
 class Step:
-    """A compiled training step. Call it to run one step; it returns the loss (a float).
-
-    `source` is the generated Python, `params` the parameters, `lr` the learning rate (None:
-    gradients only).
-    """
+    """A compiled training step: call it to run one step; it returns the loss (a float).
+    `source` is the generated Python, `lr` the learning rate (None: gradients only)."""
 
     __slots__ = ("source", "params", "lr", "_fast", "_safe")
 
-    def __init__(self, source: str, code: Any, names: dict, params: tuple, lr: float | None):
+    def __init__(self, source: str, names: dict, params: tuple, lr: float | None) -> None:
         self.source, self.params, self.lr = source, params, lr
-        functions = []
+        code, functions = compile(source, "<minigrad.compile>", "exec"), []  # Python's compile
         for overrides in (_FAST, {}):
             scope = {**names, **{name: getattr(FLOATS, name) for name in CALLED}, **overrides}
             exec(code, scope)
@@ -110,23 +106,18 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
     root = trace(loss_fn)
     slot = {p: i for i, p in enumerate(params)}  # params first, then the nodes, oldest first
     nodes, terms = [], 0
-    if root.inputs:
-        for node in reversed(interior_nodes(root)):
-            for a in node.inputs:
-                if a in slot:  # the node depends on a param: it is computed at every step
-                    slot[node] = len(slot)
-                    nodes.append(node)
-                    terms += 1 + len(node.inputs)
-                    break
+    for node in reversed(interior_nodes(root)):
+        if any(a in slot for a in node.inputs):  # it depends on a param: computed every step
+            slot[node] = len(slot)
+            nodes.append(node)
+            terms += 1 + len(node.inputs)
     if terms > UNROLL_LIMIT:
         from minigrad.loops import LoopedWriter  # loaded by the first wide graph only
 
         writer: Writer = LoopedWriter(root, params, nodes, slot, lr)
     else:
         writer = StraightWriter(root, params, nodes, slot, lr)
-    source = writer.write()
-    code = compile(source, "<minigrad.compile>", "exec")  # Python's: this module's is compile_step
-    return Step(source, code, writer.names, tuple(params), lr)
+    return Step(writer.write(), writer.names, tuple(params), lr)
 
 
 def _check_params(params):
@@ -161,14 +152,12 @@ class Writer:
     def operand(self, a):
         """(source, precedence) of an operand: a slot, or a constant (frozen leaf or number)."""
         s = self.slot.get(a)
-        if s is not None:
-            return self.pattern % s, ATOM
-        return number(a.data if type(a) is Value else a)
+        return (self.pattern % s, ATOM) if s is not None else number(getattr(a, "data", a))
 
     def operands(self, args):
         """The sources of a node's operands, and their precedences."""
-        pairs = [self.operand(a) for a in args]
-        return [text for text, _ in pairs], tuple(p for _, p in pairs)
+        texts, precs = zip(*map(self.operand, args)) if args else ((), ())
+        return list(texts), precs
 
     def comment(self, node):
         return f"  # {node.op}{f' {node.label!r}' if node.label else ''}"
