@@ -280,6 +280,7 @@ else:
         return Value.squared_error([o for x in xs for o in model(x)], targets)
 params = model.parameters()
 compile_step = minigrad.compile  # imports the code generator: start-up, not compiling
+import minigrad.loops  # its looped form too, which the first wide graph would import
 clock = time.perf_counter
 steps = []
 with paused_collector():

@@ -11,7 +11,6 @@ numbers, numbers): the roller needs that, and so does prediction (LoopedWriter.p
 
 import itertools
 import re
-from types import SimpleNamespace
 
 from minigrad.scalar import Value
 from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, times
@@ -88,7 +87,7 @@ class LoopedWriter(Writer):
             layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
             consts = None  # constants: the same objects, in the same places
             if _CONSTANT in layout:
-                consts = tuple(id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:]))
+                consts = tuple([id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])])
             shape = self.shapes[node] = layout, (node.rule, node.label, tuple(map(type, args)),
                                                  consts)
         layout, key = shape
@@ -112,7 +111,9 @@ class LoopedWriter(Writer):
     def operands(self, args):
         # every operand an atom, so that a wide node's steps read alike: a negative constant
         # needs no parentheses where an operand goes (no rule writes **, which binds tighter)
-        return [self.operand(a)[0] for a in args], (ATOM,) * len(args)
+        slot, pattern = self.slot, self.pattern
+        return [pattern % slot[a] if a in slot else number(getattr(a, "data", a))[0]
+                for a in args], (ATOM,) * len(args)
 
     def write_forward(self, node, body):
         texts, precs = self.operands(node.args)
@@ -208,8 +209,16 @@ def _zipped(streams):
 _MARK = re.compile("\x01(-?[0-9]+)\x02")
 
 
-def _Line(sig, params):  # a line: the text between its marked numbers, and the numbers
-    return SimpleNamespace(sig=sig, params=params, body=None)
+class _Line:  # a line: the text between its marked numbers, and the numbers
+    __slots__ = ("sig", "params")
+    body = None
+
+    def __init__(self, sig, params):
+        self.sig, self.params = sig, params
+
+
+class _Loop(_Line):  # `for k in range(reps):` around body; numbers step by `steps`
+    __slots__ = ("body", "reps", "steps", "depth")
 
 
 def _items(lines):
@@ -254,11 +263,11 @@ def _roll_once(items, max_period, min_reps):
             i += 1
             continue
         reps, period, first, steps = best
-        body = items[i : i + period]
-        out.append(SimpleNamespace(
-            sig=("loop", reps, tuple(steps), tuple(b.sig for b in body)), params=first,
-            body=body, reps=reps, steps=steps,
-            depth=1 + max((b.depth for b in body if b.body is not None), default=0)))
+        loop = _Loop(None, first)
+        loop.body, loop.reps, loop.steps = items[i : i + period], reps, steps
+        loop.sig = ("loop", reps, tuple(steps), tuple(b.sig for b in loop.body))
+        loop.depth = 1 + max((b.depth for b in loop.body if b.body is not None), default=0)
+        out.append(loop)
         i += reps * period
     return out
 
