@@ -87,7 +87,8 @@ class LoopedWriter(Writer):
             layout = [self.slot[node], *map(self.slot.get, args, itertools.repeat(_CONSTANT))]
             consts = None  # constants: the same objects, in the same places
             if _CONSTANT in layout:
-                consts = tuple([id(a) if t == _CONSTANT else None for a, t in zip(args, layout[1:])])
+                consts = tuple([id(a) if t == _CONSTANT else None
+                                for a, t in zip(args, layout[1:])])
             shape = self.shapes[node] = layout, (node.rule, node.label, tuple(map(type, args)),
                                                  consts)
         layout, key = shape

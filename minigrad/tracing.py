@@ -7,23 +7,18 @@
 
 `compile` calls `loss_fn()` once and writes the graph it built as one Python function: a
 line per node forward (`v12 = tanh(v11)`), then one per node backward, its gradient the sum
-of one term per path from the loss (`g11 = (1.0 - v12 * v12) * g12 + ...`), each commented
-with its op and label. Running it gives the loss, and every `p.grad` (and with `lr`, every
-`p.data`), that zeroing the grads, `loss_fn().backward()` and `p.data -= lr * p.grad` would,
-bit for bit (0.0 and -0.0 aside: interior gradients are not started from 0.0).
+of one term per path from the loss (`g11 = (1.0 - v12 * v12) * g12 + ...`), commented with
+ops and labels. A step gives the loss, and every `p.grad` (and with `lr`, `p.data`), that
+zeroing the grads, `loss_fn().backward()` and `p.data -= lr * p.grad` would, bit for bit
+(0.0 and -0.0 aside). Each op's own rule (ops.py) is run on symbols (symbols.py); an op
+that can fail (log of x <= 0, ...) calls its own check where its guard holds, so errors are
+eager's, and a step that raises leaves every param as it was (results are written last).
 
-Each op's own rule (ops.py) is run on symbols (symbols.py); an op that can fail (log of
-x <= 0, a zero divisor, ...) is preceded by its guard, a cheap condition under which the
-code calls the op's own check, so the error and its message are eager's. Results are
-written back only at the end of a step: a step that raises leaves every param as it was.
-
-Frozen at trace time:
-- Python control flow in `loss_fn`: while tracing, `bool(v)`, `v < w` (and <=, >, >=),
-  `float(v)`, `round(v)` and `v.item()` raise TypeError, so such a `loss_fn` is refused
-  rather than decided once for every step. Branches inside ops (relu, abs, ...) are fine:
-  they become conditional expressions that follow the data at every step.
-- Leaves that are not in `params`: they are constants, at their traced value.
-- Nodes the loss does not depend on: they are dropped, with any error they alone raise.
+Frozen at trace time: leaves not in `params` (constants, at their traced value), and
+Python control flow in `loss_fn`, which is refused: while tracing, `bool(v)`, `v < w` (and
+<=, >, >=), `float(v)`, `round(v)` and `v.item()` raise TypeError. Branches inside ops
+(relu, abs, ...) are fine: they follow the data at every step. Nodes the loss does not
+depend on are dropped, with any error they alone would raise.
 
 `exp` and `pow` in the code are `math.exp` and `math.pow`; when one raises (an overflow,
 say), the step is run again with minigrad's own, which return inf as eager does. Graphs of
@@ -250,13 +245,9 @@ class StraightWriter(Writer):
                     (term.text.format(*texts, out, f"g{s}"), term.prec, out, node.op))
 
     def add_up(self, s, body, start=None):
-        """g_s = the sum of its terms, in the order eager adds them.
-
-        Every term of a node's gradient comes from a node made after it, so the sum is
-        complete when the walk down reaches the node. The sum is one expression, added left
-        to right as backward adds `local * upstream` into `.grad`: one top-level addend per
-        term, in the order of its `via` comment; a param's starts at 0.0, as its `.grad` does.
-        """
+        """g_s = the sum of its terms, complete when the walk down reaches the node: one
+        expression, one top-level addend per term in the order of its `via` comment, added
+        left to right as backward adds into `.grad` (a param's from 0.0, as `.grad` starts)."""
         terms = self.terms.pop(s, [])
         parts = [] if start is None else [start]
         parts += [f"({text})" if prec <= ADD else text for text, prec, _, _ in terms]
