@@ -146,8 +146,7 @@ class Rule:
         self.forward = _sym(op.forward(SYMBOLS, *syms))
         self.local = [_sym(d) for d in op.local(SYMBOLS, Sym(f"{{{n}}}"), *syms)]
         self.terms = [times(d, Sym(f"{{{n + 1}}}")) for d in self.local]
-        guard = None if op.check is None else True if op.guard is None else op.guard(SYMBOLS,
-                                                                                    *syms)
+        guard = op.check is not None and (op.guard is None or op.guard(SYMBOLS, *syms))
         self.guard = guard.text if type(guard) is Sym else (True if guard else None)
         self.fold, self.runs = None, [(j, j + 1) for j in range(n)]
         if n > 2:  # `acc = base; acc = acc op step_k` with every step alike: a loop
