@@ -155,15 +155,15 @@ class LoopedWriter(Writer):
             operands = [self.stream(node, [p + j - j0 for j in kept]) for p in offsets]
             body.append(f"g = {upstream}")
             into = _indexes(indexes, "G")
-            if into.startswith("G[") and len(set(indexes)) == len(indexes):
-                # distinct slots, evenly spaced: the slice, updated in one comprehension
+            if into.startswith("G["):  # slots evenly spaced: the slice, in one comprehension
                 term = _over(Sym("gi") + times(local, Sym("g")), texts, offsets, variables, out)
                 body.append(f"{into} = [{term} for {', '.join(['gi', *variables])} in "
                             f"{_zipped([into, *operands])}]" + where)
             else:
                 term = _over(times(local, Sym("g")), texts, offsets, variables, out)
+                slots = "(" + ", ".join(map(_mark, indexes)) + ",)"
                 body.append(f"for {', '.join(['i', *variables])} in "
-                            f"{_zipped([_indexes(indexes), *operands])}: G[i] += {term}" + where)
+                            f"{_zipped([slots, *operands])}: G[i] += {term}" + where)
 
     def stream(self, node, places):
         """Source of the sequence of operands at `places` of `node` (for a loop)."""
@@ -188,17 +188,12 @@ def _over(sym, texts, offsets, variables, out):
     return sym.text.format(*texts, out)
 
 
-def _indexes(slots, into=None):
-    """V[a:b:s] (or range(a, b, s)) for an arithmetic sequence of slots, else a tuple."""
+def _indexes(slots, into):
+    """into[a:b:s] for slots in an increasing arithmetic sequence, else a tuple of into[s]."""
     step = slots[1] - slots[0] if len(slots) > 1 else 1
-    a, end = _mark(slots[0]), _mark(slots[-1] + 1)
     if step > 0 and slots == list(range(slots[0], slots[-1] + 1, step)):
-        if into:
-            return f"{into}[{a}:{end}{'' if step == 1 else f':{step}'}]"
-        return f"range({a}, {end}{'' if step == 1 else f', {step}'})"
-    if into:
-        return "(" + ", ".join(f"{into}[{_mark(s)}]" for s in slots) + ",)"
-    return "(" + ", ".join(map(_mark, slots)) + ",)"
+        return f"{into}[{_mark(slots[0])}:{_mark(slots[-1] + 1)}{'' if step == 1 else f':{step}'}]"
+    return "(" + ", ".join(f"{into}[{_mark(s)}]" for s in slots) + ",)"
 
 
 def _zipped(streams):
