@@ -34,7 +34,7 @@ class LoopedWriter(Writer):
 
     def __init__(self, root, params, nodes, slot, lr):
         super().__init__(root, params, nodes, slot, lr)
-        self.states = {}  # (rule, label, operand types) -> the last node's lines (predicted)
+        self.states = {}  # (rule, label, size, constants) -> the last node's lines (predicted)
         self.shapes = {}  # node -> its layout, constants and key, from forward to backward
         self.constants = {}  # ids of a sequence of constants -> (its index in C, its values)
 
@@ -89,8 +89,7 @@ class LoopedWriter(Writer):
             if _CONSTANT in layout:
                 consts = tuple([id(a) if t == _CONSTANT else None
                                 for a, t in zip(args, layout[1:])])
-            shape = self.shapes[node] = layout, (node.rule, node.label, tuple(map(type, args)),
-                                                 consts)
+            shape = self.shapes[node] = layout, (node.rule, node.label, len(args), consts)
         layout, key = shape
         state = self.states.get(key)  # the last node of this shape: [layout, items, steps, D]
         if state and state[2] is not None and list(map(int.__add__, state[0], state[3])) == layout:
