@@ -8,6 +8,7 @@ own ops; `grad` of that gives second derivatives, and so on to any order.
 """
 
 import types
+from collections.abc import Iterable
 
 from minigrad.ops import FLOATS
 from minigrad.scalar import Value, interior_nodes
@@ -36,7 +37,7 @@ VALUES = types.SimpleNamespace(
 )
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Value]:
     """[d(output)/d(input) for each input], as Values; no `.grad` field is changed.
 
     Inputs may be leaves or interior nodes of the graph under `output`; an input that
@@ -47,10 +48,16 @@ def grad(output, inputs, create_graph=False):
 
     Where a derivative's own graph is undefined, the op that would build it raises its usual
     error: the slope of `x ** 0.5` at x = 0 needs `0 ** -0.5`, so it raises
-    ZeroDivisionError, as `Value(0.0) ** -0.5` does.
+    ZeroDivisionError, as `Value(0.0) ** -0.5` does. A result of `grad` without
+    `create_graph` is a plain number with no graph behind it: differentiating it again is a
+    forgotten `create_graph=True`, and raises ValueError (as PyTorch raises).
     """
     if type(output) is not Value:
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if getattr(output, "_detached", False):
+        raise ValueError("grad: output is a result of grad(..., create_graph=False), a number "
+                         "with no graph behind it; for a second derivative, compute the first "
+                         "with grad(..., create_graph=True)")
     if type(inputs) is Value:
         raise TypeError("grad: inputs must be a list of Values, got one Value: write [x]")
     inputs = list(inputs)
@@ -68,7 +75,11 @@ def grad(output, inputs, create_graph=False):
     results = []
     for x in inputs:
         g = grads.get(x, 0.0)
-        results.append(g if type(g) is Value and create_graph else Value(float(g)))
+        if create_graph:  # a constant derivative (d/dx of 3x) is a leaf: its own is 0
+            results.append(g if type(g) is Value else Value(g))
+        else:
+            results.append(Value(float(g)))
+            results[-1]._detached = True
     return results
 
 

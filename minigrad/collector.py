@@ -8,12 +8,13 @@ built and walked removes that cost; the previous state is always restored.
 
 import contextlib
 import gc
+from collections.abc import Iterator
 
 __all__ = ["paused_collector"]
 
 
 @contextlib.contextmanager
-def paused_collector():
+def paused_collector() -> Iterator[None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:

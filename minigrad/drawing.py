@@ -20,7 +20,6 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from minigrad.compile import compile as compile_step
 from minigrad.scalar import Value, interior_nodes
 
 __all__ = ["trace", "draw_dot", "graph_page"]
@@ -109,6 +108,8 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     """
     nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
+    from minigrad.tracing import compile_step  # the code generator loads on first use
+
     code = compile_step(lambda: root, leaves).source.splitlines()
     slots, forward_line, terms = _read_code(code, nodes, leaves)
     by_slot = {slot: node for node, slot in slots.items()}

@@ -1,6 +1,7 @@
 """gradcheck: compare backward()'s gradients with central differences."""
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from minigrad.scalar import Value
@@ -10,17 +11,18 @@ __all__ = ["gradcheck", "GradcheckResult"]
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    analytic: list  # d f / d input_i from backward()
-    numeric: list  # (f(x + h) - f(x - h)) / 2h
+    analytic: list[float]  # d f / d input_i from backward()
+    numeric: list[float]  # (f(x + h) - f(x - h)) / 2h
     worst_index: int  # the input whose two gradients differ most (relative to tolerance)
     worst_error: float  # |analytic - numeric| at worst_index
     passed: bool
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.passed
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5):
+def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-6,
+              atol: float = 1e-6, rtol: float = 1e-5) -> GradcheckResult:
     """Check f's backward against central differences at `inputs` (a list of numbers).
 
     f takes one Value per input and returns a Value. An input passes when

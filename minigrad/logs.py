@@ -8,7 +8,7 @@ the fields (numbers to 4 significant digits), whether or not stderr is a termina
 
 The switch: the environment variable MINIGRAD_LOG=json makes every logger write one JSON
 object per line instead, {"time", "level", "logger", "message", ...the fields in full},
-for a program to read (`MINIGRAD_LOG=json dvc repro 2> log.jsonl`). It is read at each
+for a program to read (`MINIGRAD_LOG=json python train.py 2> log.jsonl`). It is read at each
 message, so it may be set at any time; any other value, or none, gives plain lines.
 """
 

@@ -7,8 +7,10 @@ same seed gives the same network on every machine. `parameters()` lists them in 
 
 import math
 import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from minigrad.scalar import Value
+from minigrad.scalar import Operand, Value
 
 __all__ = ["Neuron", "Layer", "MLP"]
 
@@ -31,40 +33,40 @@ def _check_init_range(init_range):
 class Neuron:
     """tanh(bias + sum(w_i * x_i)), weights uniform(-init_range, init_range), bias 0."""
 
-    def __init__(self, n_in, init_range=1.0):
+    def __init__(self, n_in: int, init_range: float = 1.0) -> None:
         _check_size("Neuron n_in", n_in)
         _check_init_range(init_range)
         self.w = [Value(random.uniform(-init_range, init_range)) for _ in range(n_in)]
         self.b = Value(0.0)
 
-    def __call__(self, xs):
+    def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != len(self.w):
             raise ValueError(f"Neuron takes {len(self.w)} inputs, got {len(xs)}")
         return Value.dot(self.w, xs, self.b).tanh()
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """The weights in input order, then the bias."""
         return [*self.w, self.b]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Neuron({len(self.w)})"
 
 
 class Layer:
     """n_out neurons that each see the same n_in inputs; calling it returns their outputs."""
 
-    def __init__(self, n_in, n_out, init_range=1.0):
+    def __init__(self, n_in: int, n_out: int, init_range: float = 1.0) -> None:
         _check_size("Layer n_out", n_out)
         self.neurons = [Neuron(n_in, init_range) for _ in range(n_out)]
 
-    def __call__(self, xs):
+    def __call__(self, xs: Sequence[Operand]) -> list[Value]:
         return [neuron(xs) for neuron in self.neurons]
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Each neuron's parameters, neuron by neuron."""
         return [p for neuron in self.neurons for p in neuron.parameters()]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)}, {len(self.neurons)})"
 
 
@@ -74,7 +76,7 @@ class MLP:
     Calling it returns the list of outputs, or a single Value when the last layer has one.
     """
 
-    def __init__(self, n_in, layer_sizes, init_range=1.0):
+    def __init__(self, n_in: int, layer_sizes: Iterable[int], init_range: float = 1.0) -> None:
         _check_size("MLP n_in", n_in)
         if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
             raise ValueError(f"layer_sizes must be a list of sizes, got {layer_sizes!r}")
@@ -89,20 +91,21 @@ class MLP:
         self.layer_sizes = layer_sizes
         self.layers = [Layer(sizes[i], sizes[i + 1], init_range) for i in range(len(layer_sizes))]
 
-    def __call__(self, xs):
-        for layer in self.layers:
-            xs = layer(xs)
-        return xs[0] if len(xs) == 1 else xs
+    def __call__(self, xs: Sequence[Operand]) -> Value | list[Value]:
+        outs = self.layers[0](xs)
+        for layer in self.layers[1:]:
+            outs = layer(outs)
+        return outs[0] if len(outs) == 1 else outs
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """Each layer's parameters, layer by layer."""
         return [p for layer in self.layers for p in layer.parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = 0.0
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The parameters as plain floats: JSON-able, and exact through json.dumps/loads."""
         return {
             "n_in": self.n_in,
@@ -116,7 +119,7 @@ class MLP:
             ],
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy the parameters of a state_dict() into this network; its shape must match."""
         shape = (self.n_in, self.layer_sizes)
         try:
@@ -153,5 +156,5 @@ class MLP:
         for param, number in updates:  # only once every value is checked: all or nothing
             param.data = number
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MLP({self.n_in}, {self.layer_sizes})"

@@ -11,14 +11,18 @@ serves every reader of it:
 - `Value` (scalar.py) runs it on floats, with m = FLOATS below: the eager engine;
 - `minigrad.grad(..., create_graph=True)` (autograd.py) runs `local` on Values, so the
   derivative is itself a graph that can be differentiated again;
-- `minigrad.compile` (compile.py) runs it on names, to write a training step as Python.
+- `minigrad.compile` (tracing.py) runs it on symbols (symbols.py), to write a training step
+  as Python.
 
 Adding an op is one rule here and one method on Value. An operand may be a plain number (a
 constant): the rule still states a derivative for it, which the engine never uses.
 """
 
 import math
+import operator
 import types
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "Op", "FLOATS", "OPS", "short_number",
@@ -31,20 +35,27 @@ class Op:
     """A named rule: forward and local derivatives, plus an optional domain check.
 
     `check(*args)`, when present, runs on the operands' numbers before forward and raises the
-    op's error (log of 0, a zero divisor, ...). `describe(args)` names a node in pictures and
-    generated code ("**2" for x ** 2); by default it is `name`.
+    op's error (log of 0, a zero divisor, ...). `guard(m, *args)` is a cheap condition that
+    holds wherever the check can raise (it may hold elsewhere too): the compiled step calls
+    the check only where its guard holds. Without a guard, the compiled step always calls
+    the check. `describe(args)` names a node in pictures and generated code ("**2" for x ** 2);
+    by default it is `name`.
     """
 
-    __slots__ = ("name", "forward", "local", "check", "describe")
+    __slots__ = ("name", "forward", "local", "check", "guard", "describe")
 
-    def __init__(self, name, forward, local, check=None, describe=None):
+    def __init__(self, name: str, forward: Callable[..., Any], local: Callable[..., Any],
+                 check: Callable[..., None] | None = None,
+                 describe: Callable[[tuple], str] | None = None,
+                 guard: Callable[..., Any] | None = None) -> None:
         self.name = name
         self.forward = forward
         self.local = local
         self.check = check
+        self.guard = guard
         self.describe = describe or (lambda args: name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
 
@@ -96,7 +107,7 @@ def _sign(x):  # the slope of abs: -1, 0 at 0, 1
 # The namespace `m` when a rule runs on floats (a plain namespace: its lookups are the cheapest).
 FLOATS = types.SimpleNamespace(
     exp=_exp, log=math.log, tanh=math.tanh, sigmoid=_sigmoid, pow=_pow,
-    relu=_relu, abs=abs, step=_step, sign=_sign,
+    relu=_relu, abs=abs, step=_step, sign=_sign, not_=operator.not_,
 )
 
 
@@ -183,7 +194,8 @@ def _sse_local(m, out, *args):  # d/do_i = 2(o_i - t_i), d/dt_i = -2(o_i - t_i)
 ADD = Op("+", lambda m, a, b: a + b, lambda m, out, a, b: (1.0, 1.0))
 SUB = Op("-", lambda m, a, b: a - b, lambda m, out, a, b: (1.0, -1.0))
 MUL = Op("*", lambda m, a, b: a * b, lambda m, out, a, b: (b, a))
-DIV = Op("/", lambda m, a, b: a / b, lambda m, out, a, b: (1.0 / b, -(a / b) / b), _check_divisor)
+DIV = Op("/", lambda m, a, b: a / b, lambda m, out, a, b: (1.0 / b, -(a / b) / b),
+         _check_divisor, guard=lambda m, a, b: b == 0)
 NEG = Op("neg", lambda m, x: -x, lambda m, out, x: (-1.0,))
 POW = Op(  # x ** n, n a constant
     "**n",
@@ -191,6 +203,8 @@ POW = Op(  # x ** n, n a constant
     lambda m, out, x, n: (0.0 if n == 0 else n * m.pow(x, n - 1), 0.0),
     _check_pow,
     lambda args: f"**{short_number(args[1])}",
+    # n is a number: only a negative or fractional one can fail, and only for x <= 0
+    guard=lambda m, x, n: x <= 0 if n < 0 or not float(n).is_integer() else False,
 )
 RPOW = Op(  # k ** x, k a constant > 0
     "k**",
@@ -198,15 +212,18 @@ RPOW = Op(  # k ** x, k a constant > 0
     lambda m, out, k, x: (0.0, out * m.log(k)),
     _check_base,
     lambda args: f"{short_number(args[0])}**",
+    guard=lambda m, k, x: m.not_(k > 0),
 )
 VPOW = Op(  # x ** y, both Values, x > 0
     "**",
     lambda m, x, y: m.pow(x, y),
     lambda m, out, x, y: (y * m.pow(x, y - 1.0), out * m.log(x)),
     _check_value_base,
+    guard=lambda m, x, y: m.not_(x > 0),
 )
 EXP = Op("exp", lambda m, x: m.exp(x), lambda m, out, x: (out,))
-LOG = Op("log", lambda m, x: m.log(x), lambda m, out, x: (1.0 / x,), _check_log)
+LOG = Op("log", lambda m, x: m.log(x), lambda m, out, x: (1.0 / x,), _check_log,
+         guard=lambda m, x: m.not_(x > 0))
 TANH = Op("tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,))
 RELU = Op("relu", lambda m, x: m.relu(x), lambda m, out, x: (m.step(x),))
 SIGMOID = Op("sigmoid", lambda m, x: m.sigmoid(x), lambda m, out, x: (out * (1.0 - out),))

@@ -10,12 +10,21 @@ accumulation is fixed by the graph alone, so results are bit-identical from run 
 
 import itertools
 import numbers
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
+from typing import NoReturn, Union
 
 from minigrad.ops import ABS, ADD, DIV, DOT, EXP, FLOATS, LOG, MUL, NEG, POW, RELU, RPOW, SIGMOID
-from minigrad.ops import SSE, SUB, SUM, TANH, VPOW
+from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
 
 __all__ = ["Value"]
+
+# True while minigrad.compile traces a loss_fn (tracing.py): a decision on a Value's data
+# (bool, <, float, ...) would then be frozen into the compiled step, so it is refused.
+# The arithmetic never reads it.
+tracing = False
+
+Operand = Union["Value", float]  # an op's operand: a node, or a plain number (a constant)
 
 
 class Value:
@@ -33,9 +42,21 @@ class Value:
 
     # `order` numbers nodes as they are made: an op's inputs always exist before its result,
     # so sorting by it, newest first, puts every node before its inputs (see backward).
-    __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order")
+    # `_detached` is set (True) only on the results of grad(..., create_graph=False): plain
+    # numbers with no graph behind them, which grad refuses to differentiate (autograd.py).
+    __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order",
+                 "_detached")
+    data: float
+    grad: float
+    label: str
+    rule: "Op | None"
+    args: tuple
+    inputs: "tuple[Value, ...]"
+    local_grads: "tuple[float, ...]"
+    order: int
+    _detached: bool
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: float, label: str = "") -> None:
         number = _constant(data)
         if number is None:
             raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
@@ -47,74 +68,74 @@ class Value:
         self.order = _next_order()
 
     @property
-    def op(self):
+    def op(self) -> str:
         """The op's name as drawn: "+", "**2", "tanh", ...; "" for a leaf."""
         return "" if self.rule is None else self.rule.describe(self.args)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}{self.data!r}, grad={self.grad!r})"
 
     # -- arithmetic: a plain real number is a constant, not a node: it gets no gradient -------
 
-    def __add__(self, other):
+    def __add__(self, other: Operand) -> "Value":
         return _binary(ADD, self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: Operand) -> "Value":
         return _binary(ADD, other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Operand) -> "Value":
         return _binary(SUB, self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Operand) -> "Value":
         return _binary(SUB, other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Operand) -> "Value":
         return _binary(MUL, self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Operand) -> "Value":
         return _binary(MUL, other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Operand) -> "Value":
         return _binary(DIV, self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Operand) -> "Value":
         return _binary(DIV, other, self)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Operand) -> "Value":
         return _binary(VPOW if type(exponent) is Value else POW, self, exponent)
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: float) -> "Value":
         return _binary(RPOW, base, self)
 
-    def __neg__(self):
+    def __neg__(self) -> "Value":
         return _unary(NEG, self)
 
-    def __pos__(self):  # +v is v itself: no new node
+    def __pos__(self) -> "Value":  # +v is v itself: no new node
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> "Value":
         return _unary(ABS, self)
 
-    def exp(self):
+    def exp(self) -> "Value":
         return _unary(EXP, self)
 
-    def log(self):
+    def log(self) -> "Value":
         return _unary(LOG, self)
 
-    def tanh(self):
+    def tanh(self) -> "Value":
         return _unary(TANH, self)
 
-    def relu(self):
+    def relu(self) -> "Value":
         return _unary(RELU, self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> "Value":
         return _unary(SIGMOID, self)
 
     # -- n-ary nodes: one node for many operands, so big sums cost one node, not n ------------
 
     @staticmethod
-    def sum(terms):
+    def sum(terms: Iterable["Value"]) -> "Value":
         """The sum of Values, as one node: d/d(term) = 1 for every term, added left to right."""
         terms = tuple(terms)
         for term in terms:
@@ -123,7 +144,7 @@ class Value:
         return _apply(SUM, terms)
 
     @staticmethod
-    def dot(weights, xs, bias):
+    def dot(weights: Sequence[Operand], xs: Sequence[Operand], bias: Operand) -> "Value":
         """bias + sum(w_i * x_i) as one node: d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
 
         The products are added to the bias left to right. An x_i that is a plain number is a
@@ -137,16 +158,18 @@ class Value:
             if type(bias) is Value and _all_values(weights):
                 # a first layer's neuron: its inputs are constants, so only the weights and
                 # the bias are nodes
-                out, local = _run(DOT, args, [*[w.data for w in weights], *xs, bias.data])
+                # (mypy cannot see the checks' narrowing: weights are Values, xs floats)
+                data = [*[w.data for w in weights], *xs, bias.data]  # type: ignore[union-attr]
+                out, local = _run(DOT, args, data)
                 return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
         elif _all_values(args):  # a hidden layer's neuron: every operand is a node
-            out, local = _run(DOT, args, [a.data for a in args])
+            out, local = _run(DOT, args, [a.data for a in args])  # type: ignore[union-attr]
             return _node(out, DOT, args, args, local)
         operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
         return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))
 
     @staticmethod
-    def squared_error(outputs, targets):
+    def squared_error(outputs: Sequence["Value"], targets: Sequence[Operand]) -> "Value":
         """sum((o_i - t_i)**2) as one node: d/do_i = 2*(o_i - t_i), added left to right.
 
         Targets are plain numbers (constants) or Values (d/dt_i = -2*(o_i - t_i)).
@@ -162,38 +185,51 @@ class Value:
         return _apply(SSE, (*outputs, *[_operand(t, "squared_error") for t in targets]))
 
     # -- conversions: the number, without its gradient ------------------------------------------
+    # Each decides on the data, so each is refused while minigrad.compile traces (`tracing`).
 
-    def __float__(self):  # so math.tanh(v) works, and returns a float with no gradient
+    def item(self) -> float:
+        """The data, a float, as PyTorch's tensor.item() (the same as `v.data` or float(v))."""
+        if tracing:
+            _refuse("item()")
         return self.data
 
-    def __bool__(self):
+    def __float__(self) -> float:  # so math.tanh(v) works, and returns a float with no gradient
+        if tracing:
+            _refuse("float()")
+        return self.data
+
+    def __bool__(self) -> bool:
+        if tracing:
+            _refuse("bool() (an if, while, and/or or not)")
         return self.data != 0
 
-    def __round__(self, ndigits=None):
+    def __round__(self, ndigits: int | None = None) -> float:
+        if tracing:
+            _refuse("round()")
         return float(round(self.data, ndigits))
 
-    def __format__(self, spec):  # f"{v:.2f}" formats the data; f"{v}" is the repr
+    def __format__(self, spec: str) -> str:  # f"{v:.2f}" formats the data; f"{v}" the repr
         return format(self.data, spec) if spec else str(self)
 
-    def __lt__(self, other):
-        other = _data(other)
+    def __lt__(self, other: Operand) -> bool:
+        other = _compared(other, "<")
         return NotImplemented if other is None else self.data < other
 
-    def __le__(self, other):
-        other = _data(other)
+    def __le__(self, other: Operand) -> bool:
+        other = _compared(other, "<=")
         return NotImplemented if other is None else self.data <= other
 
-    def __gt__(self, other):
-        other = _data(other)
+    def __gt__(self, other: Operand) -> bool:
+        other = _compared(other, ">")
         return NotImplemented if other is None else self.data > other
 
-    def __ge__(self, other):
-        other = _data(other)
+    def __ge__(self, other: Operand) -> bool:
+        other = _compared(other, ">=")
         return NotImplemented if other is None else self.data >= other
 
     # -- backward ----------------------------------------------------------------------------
 
-    def backward(self):
+    def backward(self) -> None:
         """Set every reachable node's grad to d(self)/d(node), by the chain rule.
 
         Leaves (nodes with no inputs, such as parameters) accumulate: their grad is *added
@@ -215,7 +251,7 @@ class Value:
                     child.grad += local * upstream
 
 
-def interior_nodes(root):
+def interior_nodes(root: Value) -> list[Value]:
     """The nodes under `root` that have inputs, each once, every node before its inputs.
 
     Newest first is such an order (inputs are older than their results); sorting by the
@@ -339,9 +375,19 @@ def _operand(x, where):
     return number
 
 
-def _data(x):
+def _compared(x, what):
     """The number of a Value or a real number, for comparisons (None for anything else)."""
+    if tracing:
+        _refuse(what)
     return x.data if type(x) is Value else _constant(x)
+
+
+def _refuse(what) -> NoReturn:
+    raise TypeError(
+        f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
+        "compiled step would freeze that decision at the traced data for every step. "
+        "Use an op that branches on data (relu, abs, ...), or train with the eager engine."
+    )
 
 
 def _all_values(items):

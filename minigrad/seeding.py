@@ -6,7 +6,7 @@ import random
 __all__ = ["seed_everything"]
 
 
-def seed_everything(seed):
+def seed_everything(seed: int) -> int:
     """Seed Python's `random` (the only generator minigrad draws from) and fix str hashing
     for any child process. Returns the seed."""
     if isinstance(seed, bool) or not isinstance(seed, int):

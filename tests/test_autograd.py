@@ -486,6 +486,23 @@ def test_derivatives_of_a_linear_function_become_zero_leaves():
     assert d2.inputs == ()
 
 
+def test_a_second_derivative_without_create_graph_raises_naming_create_graph():
+    x = Value(3.0)
+    (first,) = grad(x * x * x, [x])  # a plain number: no graph behind it
+    with pytest.raises(ValueError, match=r"create_graph=True"):
+        grad(first, [x])
+    (first,) = grad(x * x * x, [x], create_graph=True)
+    assert [g.data for g in grad(first, [x])] == [18.0]
+
+
+def test_a_constant_derivative_under_create_graph_still_differentiates_to_zero():
+    x, unreached = Value(2.0), Value(5.0)
+    (d1, d_unreached) = grad(3 * x, [x, unreached], create_graph=True)
+    assert (d1.data, d_unreached.data) == (3.0, 0.0)
+    assert [g.data for g in grad(d1, [x])] == [0.0]
+    assert [g.data for g in grad(d_unreached, [x])] == [0.0]
+
+
 # -- which nodes grad differentiates with respect to ---------------------------------------------
 
 

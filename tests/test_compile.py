@@ -6,20 +6,18 @@ generated code: straight-line (small graphs) and looped (wide graphs, forced her
 of 0 lines and loops from 2 operands).
 """
 
-import builtins
+import ast
 import math
 import random
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigrad
-from minigrad import MLP, Value
+from minigrad import MLP, Value, loops, symbols, tracing
 from minigrad.ops import FLOATS, OPS
-
-compiler = sys.modules["minigrad.compile"]  # the module (minigrad.compile is the function)
+from minigrad.scalar import Value as ValueClass
 
 LAB_FINAL_LOSS = 0.05310999703588311
 
@@ -36,8 +34,8 @@ def same_all(xs, ys):
 def form(request, monkeypatch):
     """Run a test on both forms of generated code."""
     if request.param == "looped":
-        monkeypatch.setattr(compiler, "UNROLL_LIMIT", 0)
-        monkeypatch.setattr(compiler, "ROLL_MIN", 2)
+        monkeypatch.setattr(tracing, "UNROLL_LIMIT", 0)
+        monkeypatch.setattr(loops, "ROLL_MIN", 2)
     return request.param
 
 
@@ -237,7 +235,7 @@ def test_a_huge_learning_rate_gives_nan_at_the_second_step_as_eager():
     assert math.isfinite(first) and math.isnan(second)
 
 
-def test_a_wide_network_runs_as_loops_with_the_eager_bits():
+def test_a_wide_network_runs_as_loops_with_the_eager_bits(monkeypatch):
     random.seed(1)
     model = MLP(8, [16, 16, 8])
     xs = [[1.0 if i == j else 0.0 for j in range(8)] for i in range(8)]
@@ -258,12 +256,8 @@ def test_a_wide_network_runs_as_loops_with_the_eager_bits():
         eager.append((loss.data, [p.data for p in params], [p.grad for p in params]))
     for p, x in zip(params, start):
         p.data = x
-    original = compiler.UNROLL_LIMIT
-    compiler.UNROLL_LIMIT = 0
-    try:
-        step = minigrad.compile(loss_fn, params, lr=0.1)
-    finally:
-        compiler.UNROLL_LIMIT = original
+    monkeypatch.setattr(tracing, "UNROLL_LIMIT", 0)
+    step = minigrad.compile(loss_fn, params, lr=0.1)
     assert "for k in range(16):" in step.source and len(step.source.splitlines()) < 120
     for loss, data, grads in eager:
         assert step() == loss
@@ -329,7 +323,7 @@ def every_op_graph():
 def test_the_source_compiles_and_names_every_op(form):
     total, params = every_op_graph()
     step = minigrad.compile(lambda: total, params)
-    builtins.compile(step.source, "<test>", "exec")
+    compile(step.source, "<test>", "exec")
     comments = [line.split("  # ", 1)[1] for line in step.source.splitlines() if "  # " in line]
     for op in ("+", "-", "*", "/", "neg", "**2", "2**", "**", "exp", "log", "tanh", "relu",
                "sigmoid", "abs", "sum", "dot", "sse"):
@@ -348,10 +342,8 @@ def test_the_diamond_reads_as_the_chain_rule():
 
 
 def test_the_namespace_branches_are_floats_own():
-    x = compiler.Sym("arg", 0)
     for name in ("relu", "step", "sign", "abs"):
-        text = compiler._render(getattr(compiler.SYMBOLS, name)(x), [("x", compiler.ATOM)],
-                                None)[0]
+        text = getattr(symbols.SYMBOLS, name)(symbols.Sym("x")).text
         for value in (0.0, -0.0, 1.5, -1.5, math.inf, -math.inf, math.nan, 5e-324):
             got = eval(text, {"x": value})
             want = getattr(FLOATS, name)(value)
@@ -406,7 +398,9 @@ def test_bad_loss_fn_and_lr_are_refused():
     lambda a: a if a else -a,
     lambda a: a * float(a),
     lambda a: max([a, a * 2.0]),
-], ids=["comparison", "bool", "float", "max"])
+    lambda a: a * a.item(),
+    lambda a: a * round(a),
+], ids=["comparison", "bool", "float", "max", "item", "round"])
 def test_control_flow_on_a_value_is_refused_while_tracing(branch):
     a = Value(1.0)
     with pytest.raises(TypeError, match="while being traced"):
@@ -414,8 +408,114 @@ def test_control_flow_on_a_value_is_refused_while_tracing(branch):
     assert a > 0 and bool(a) and float(a) == 1.0  # Value's methods are back
 
 
-def test_compile_is_not_in_any_all():
-    assert "compile" not in minigrad.__all__ and compiler.__all__ == []
+def test_value_is_not_patched_while_tracing():
+    methods = dict(vars(ValueClass))
+    seen = []
+    a = Value(1.0)
+
+    def loss_fn():
+        seen.append(dict(vars(ValueClass)) == methods)
+        return a * 2.0
+
+    minigrad.compile(loss_fn, [a])
+    assert seen == [True] and dict(vars(ValueClass)) == methods
+
+
+def test_no_module_of_the_generator_keeps_a_cache_across_calls():
+    def containers():
+        return {(module.__name__, name): len(value) for module in (symbols, tracing, loops)
+                for name, value in vars(module).items() if type(value) in (dict, list, set)}
+
+    before = containers()
+    for width in (3, 5):
+        random.seed(width)
+        model = MLP(width, [width, 2])
+        xs = [[0.5 * i - j for j in range(width)] for i in range(3)]
+        minigrad.compile(lambda: Value.squared_error([o for x in xs for o in model(x)],
+                                                     [1.0, -1.0] * 3), model.parameters())
+    assert containers() == before
+
+
+def test_the_labs_hand_written_mlp_and_sum_of_squares_give_eager_bits(form):
+    """The lab's model as a learner writes it: neurons of Value ops (no Value.dot), the loss
+    summed from Value(0.0) with Python's sum."""
+    random.seed(3)
+    sizes = [3, 4, 4, 2]
+    weights = [[[Value(random.uniform(-1, 1)) for _ in range(n_in)] for _ in range(n_out)]
+               for n_in, n_out in zip(sizes, sizes[1:])]
+    biases = [[Value(0.0) for _ in range(n_out)] for n_out in sizes[1:]]
+    params = [p for layer in weights for row in layer for p in row] + [
+        b for layer in biases for b in layer]
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [[1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, 1.0]]
+
+    def model(x):
+        for layer, layer_biases in zip(weights, biases):
+            x = [(sum((w * xi for w, xi in zip(row, x)), b)).tanh()
+                 for row, b in zip(layer, layer_biases)]
+        return x
+
+    def loss_fn():
+        outputs = [o for x in xs for o in model(x)]
+        targets = [t for y in ys for t in y]
+        return sum(((o - t) ** 2 for o, t in zip(outputs, targets)), Value(0.0))
+
+    start = [p.data for p in params]
+    eager = []
+    for _ in range(40):
+        loss = loss_fn()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= 0.05 * p.grad
+        eager.append((loss.data, [p.grad for p in params], [p.data for p in params]))
+    for p, x in zip(params, start):
+        p.data = x
+    step = minigrad.compile(loss_fn, params, lr=0.05)
+    for loss, grads, data in eager:
+        assert step() == loss
+        assert [p.grad for p in params] == grads and [p.data for p in params] == data
+
+
+GUARDED = [op for op in OPS.values() if op.check is not None]
+NUMBERS = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 2.0, math.inf, -math.inf,
+                                     math.nan, 5e-324]), st.floats())
+
+
+@pytest.mark.parametrize("op", GUARDED, ids=lambda op: op.name)
+@given(args=st.tuples(NUMBERS, NUMBERS))
+def test_an_ops_guard_holds_wherever_its_check_raises(op, args):
+    args = args[: op.check.__code__.co_argcount]  # log has one operand
+    try:
+        op.check(*args)
+    except (ValueError, ZeroDivisionError):
+        assert op.guard is None or op.guard(FLOATS, *args)
+
+
+def test_each_gradient_is_one_sum_with_a_term_per_via_entry():
+    """How another reader (the viz stage's page) finds the terms: the last N addends of the
+    `+` chain are the N entries of the `via` comment, in order."""
+    total, params = every_op_graph()
+    source = minigrad.compile(lambda: total, params).source
+    lines = [line.strip() for line in source.splitlines() if "  # via " in line]
+    assert len(lines) > 20
+    for line in lines:
+        code, via = line.split("  # via ")
+        expression = ast.parse(code).body[0].value
+        addends = []
+        while isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Add):
+            addends.append(expression.right)
+            expression = expression.left
+        addends.append(expression)
+        n = len(via.split("), "))
+        assert len(addends) >= n and len(addends) - n in (0, 1), line
+        if len(addends) > n:  # a param's: 0.0 first
+            assert isinstance(addends[-1], ast.Constant) and addends[-1].value == 0.0
+
+
+def test_compile_is_not_in_the_packages_all():
+    assert "compile" not in minigrad.__all__
     namespace = {}
     exec("from minigrad import *", namespace)
     assert "compile" not in namespace

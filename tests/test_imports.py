@@ -1,6 +1,7 @@
 """What each import loads: minigrad only the standard library, a stage nothing heavy until it
 runs, and every stage's dvc.yaml deps cover the code it imports."""
 
+import builtins
 import json
 import subprocess
 import sys
@@ -39,10 +40,33 @@ def test_importing_minigrad_loads_only_the_standard_library():
     assert outside == {"minigrad"}, outside
 
 
+GENERATOR = ("minigrad.symbols", "minigrad.tracing", "minigrad.loops")
+
+
+def test_importing_minigrad_loads_no_code_generator_until_compile_is_used():
+    loaded = probe(
+        "import json, sys; import minigrad; before = sorted(sys.modules); "
+        "from minigrad import Value; a = Value(2.0); "
+        "step = minigrad.compile(lambda: a * a, [a], lr=0.25); "
+        "print(json.dumps([before, sorted(sys.modules), step(), a.data]))")
+    before, after, loss, data = loaded
+    assert [m for m in GENERATOR if m in before] == []
+    assert "minigrad.tracing" in after and (loss, data) == (4.0, 1.0)
+
+
+def test_no_module_of_minigrad_shadows_pythons_compile():
+    found = subprocess.run(["git", "grep", "-n", r"builtins.compile\|__all__ = \[\]", "--",
+                            "minigrad"], cwd=REPO, capture_output=True, text=True).stdout
+    assert found == ""
+    names = {path.stem for path in (REPO / "minigrad").glob("*.py")}
+    assert names & set(vars(builtins)) == set()  # no module named after a builtin
+
+
 def test_minigrad_declares_no_dependencies_and_mentions_no_pipeline():
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert project["dependencies"] == []
+    assert project["dependencies"] == [] and project["license"] == "MIT"
+    assert (REPO / "LICENSE").read_text().startswith("MIT License")
     assert project["optional-dependencies"]["draw"] == ["graphviz>=0.20"]
     mentions = subprocess.run(["git", "grep", "-il", "-e", "dvc", "-e", "params.yaml", "--",
                                "minigrad"], cwd=REPO, capture_output=True, text=True).stdout

@@ -440,6 +440,11 @@ def test_unary_plus_is_the_value_itself():
     assert +v is v
 
 
+def test_item_gives_the_data_as_a_float():
+    v = Value(3) * Value(0.5)
+    assert v.item() == 1.5 and type(v.item()) is float and v.item() is v.data
+
+
 def test_float_gives_the_data_without_a_gradient():
     v = Value(2.5) * 1.0
     assert float(v) == 2.5 and type(float(v)) is float
