@@ -166,7 +166,7 @@ def test_kill_9_mid_training_leaves_nothing_half_written_and_the_rerun_completes
         reproduced, start_repro):
     lock = locked_results(reproduced)
     set_epochs(reproduced, LONG)
-    process, out, err = start_repro(reproduced)
+    process, out, err = start_repro(reproduced, MINIGRAD_LOG="json")
     wait_until_training(process, err)
     assert stop_group(process, signal.SIGKILL) == -signal.SIGKILL
 
@@ -185,7 +185,8 @@ def test_kill_9_mid_training_leaves_nothing_half_written_and_the_rerun_completes
 
 
 def errors_logged(err):
-    """(logger, message) of each JSON error line in a captured stderr."""
+    """(logger, message) of each error line in a stderr captured with MINIGRAD_LOG=json (the
+    switch that gives a program each line's level)."""
     return [
         (entry["logger"], entry["message"])
         for entry in map(json.loads, filter(lambda line: line.startswith("{"), err.splitlines()))
@@ -202,7 +203,7 @@ def test_ctrl_c_mid_training_ends_in_one_line_and_the_rerun_completes(
         reproduced, start_repro, shell, exit_shown):
     lock, losses = locked_results(reproduced), (reproduced / LOSS_CSV).read_bytes()
     set_epochs(reproduced, LONG)
-    process, out, err = start_repro(reproduced, SHELL=shell)
+    process, out, err = start_repro(reproduced, SHELL=shell, MINIGRAD_LOG="json")
     wait_until_training(process, err)
     # DVC ignores SIGINT while its stage runs, waits for it, then reports the failure
     assert stop_group(process, signal.SIGINT) == 255
@@ -221,7 +222,7 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
         reproduced, start_repro):
     lock, losses = locked_results(reproduced), (reproduced / LOSS_CSV).read_bytes()
     set_epochs(reproduced, LONG)
-    process, out, err = start_repro(reproduced)
+    process, out, err = start_repro(reproduced, MINIGRAD_LOG="json")
     wait_until_training(process, err)
     second = run(["dvc", "repro"], reproduced, check=False, timeout=120)
     assert second.returncode != 0 and "Traceback" not in second.stderr
