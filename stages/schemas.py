@@ -2,17 +2,14 @@
 
     dataset = read_checked(args.dataset, DATASET, "--dataset")  # parsed, or a DataFileError
 
-A FileSchema names its file (`what`), says what an option taking it takes (`help`, also
-its argparse help) and holds the schema, in which every node a user may get wrong has a
-`description`: what is allowed there. A failure is one line naming the dotted key, the
-value and that description, e.g. `params.yaml: unknown key train.lrr (did you mean
-train.lr?)` or `dataset data/tense_identity.json is malformed: examples = [...] is not
-allowed: 5 examples, one per tense; run `dvc repro` to rebuild it`. An unknown key comes
-first, then a missing key, then a value (named at the nearest node with a description).
-The types are strict: an integer is an int (not 300.0), a number an int or a finite float
-(not NaN or inf), and a bool is neither. params.yaml's own schema is in stages/params.py.
+Every node a user may get wrong has a `description`: what is allowed there. A failure is one
+line naming the dotted key, the value and that description, e.g. `params.yaml: unknown key
+train.lrr (did you mean train.lr?)` or `dataset data/tense_identity.json is malformed:
+examples = [...] is not allowed: 5 examples, one per tense; run `dvc repro` to rebuild it`.
+An unknown key comes first, then a missing key, then a value (named at the nearest node with
+a description). The types are strict: an integer is an int (not 300.0), a number an int or a
+finite float (not NaN or inf), and a bool is neither. params.yaml's schema is in params.py.
 """
-
 import copy
 import difflib
 import json
@@ -39,9 +36,8 @@ class FileSchema:
 
 
 def validator(schema):
-    """A jsonschema validator for `schema` with the strict types (jsonschema is imported here,
-    so a stage without it still starts and says what to install)."""
-    import jsonschema
+    """A jsonschema validator for `schema` with the strict types."""
+    import jsonschema  # imported here: a stage without it still starts (stages.stage)
 
     base = jsonschema.Draft202012Validator
     types = base.TYPE_CHECKER.redefine_many({
@@ -55,16 +51,13 @@ def _key(path):
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _rank(error):
-    return {"additionalProperties": 0, "required": 1}.get(error.validator, 2)
-
-
 def problem(data, schema):
     """What is wrong with `data`, as one line without the file's name, or None."""
-    errors = sorted(validator(schema).iter_errors(data), key=_rank)
-    if not errors:
+    rank = {"additionalProperties": 0, "required": 1}  # then any other failure
+    error = min(validator(schema).iter_errors(data), default=None,
+                key=lambda error: rank.get(error.validator, 2))
+    if error is None:
         return None
-    error = errors[0]
     path, node = list(error.absolute_path), error.schema
     if error.validator == "additionalProperties":
         known = list(node.get("properties", {}))
@@ -112,8 +105,7 @@ def check(data, kind, path):
 
 
 def read_checked(path, kind, option=None):
-    """The JSON file at `path`, parsed and checked against `kind`; or a DataFileError naming
-    the file, and `option` (e.g. "--dataset") when the file is not JSON at all."""
+    """The JSON file at `path`, parsed and checked against `kind`, or a DataFileError."""
     data = read_json(path, kind.what, option, kind.help)
     check(data, kind, path)
     return data
