@@ -10,10 +10,13 @@ An unknown key comes first, then a missing key, then a value (named at the neare
 a description). The types are strict: an integer is an int (not 300.0), a number an int or a
 finite float (not NaN or inf), and a bool is neither. params.yaml's schema is in params.py.
 """
+
 import copy
 import difflib
+import functools
 import json
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,13 +86,12 @@ def problem(data, schema):
             break
         if "description" in node:
             depth, allowed = i, node["description"]
-    if "propertyNames" in error.absolute_schema_path:  # a bad name, not a bad value
+    bad_name = "propertyNames" in error.absolute_schema_path  # a bad name, not a bad value
+    if bad_name:
         depth, allowed = len(path), node.get("propertyNames", {}).get("description")
     if allowed is None:  # a schema without descriptions: jsonschema's own words
         depth, allowed = len(path), error.message
-    value = error.instance if "propertyNames" in error.absolute_schema_path else data
-    for part in path[:depth] if value is data else ():
-        value = value[part]
+    value = error.instance if bad_name else functools.reduce(operator.getitem, path[:depth], data)
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     if not depth:
         return f"it must be {allowed}, got {shown}"
@@ -121,14 +123,16 @@ def mapping(description=None, required=None, extra=False, **properties):
     }
 
 
-def array(items, description, n=None, at_least=1):
-    return {"type": "array", "items": items, "minItems": n or at_least, "description": description,
+def array(items, description, n=None):
+    """An array schema: at least one item, or exactly `n`."""
+    return {"type": "array", "items": items, "minItems": n or 1, "description": description,
             **({"maxItems": n} if n else {})}
 
 
 STRING = {"type": "string", "description": "a string"}
 NUMBER = {"type": "number", "description": "a finite number"}
 WHOLE = {"type": "integer", "minimum": 1, "description": "a whole number > 0"}
+SHARE = {"type": "number", "minimum": 0, "maximum": 1, "description": "a share from 0 to 1"}
 
 DATASET = FileSchema("dataset", "the dataset that the build_dataset stage writes (JSON)", mapping(
     verb=STRING,
@@ -154,10 +158,8 @@ TRAIN_METRICS = FileSchema("training metrics", "the train stage's metrics (JSON)
     final_loss={"type": "number", "minimum": 0, "description": "a finite number >= 0"},
     epochs=WHOLE,
     n_params=WHOLE,
-    saturated_start={"type": "number", "minimum": 0, "maximum": 1,
-                     "description": "a share from 0 to 1"},
-    saturated_end={"type": "number", "minimum": 0, "maximum": 1,
-                   "description": "a share from 0 to 1"},
+    saturated_start=SHARE,
+    saturated_end=SHARE,
 ))
 
 PREDICTIONS = FileSchema("predictions", "the predict stage's predictions (JSON)", mapping(
