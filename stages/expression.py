@@ -13,6 +13,7 @@ ExpressionError naming the part (its text and column), what is wrong and what is
 import ast
 import math
 import operator
+import sys
 import warnings
 from collections import namedtuple
 
@@ -112,13 +113,9 @@ def build_expression(text, values):
     def build(node):  # recursion is safe: MAX_NODES bounds the depth
         match node:
             case ast.Constant(value=int() | float() as number) if type(number) is not bool:
-                try:
-                    number = float(number)
-                except OverflowError:
-                    number = math.inf
-                if not math.isfinite(number):
+                if abs(number) > sys.float_info.max:  # 1e999 reads as inf, 10**400 is no float
                     refuse(node, "the number is too large for a float")
-                return Number(number, text_of(node))
+                return Number(float(number), text_of(node))
             case ast.Constant():
                 refuse(node, "only numbers are allowed as constants")
             case ast.Name(id=name) if name in values:

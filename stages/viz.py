@@ -107,13 +107,15 @@ def describe(name, root, leaves, expression, values, links):
         for child, local in zip(node.inputs, node.local_grads):
             if child in names:
                 uses[names[child]].append((node, local))
-    rows = "\n".join(f"| `{name}` | {leaf.data:.4f} | {leaf.grad:.4f} | {times(len(uses[name]))} |"
-                     for name, leaf in leaves.items())
-    paths = "".join(PATHS.format(
-        name=name, edges=COUNTS.get(len(edges), len(edges)), times=times(len(edges)),
-        grad=leaves[name].grad, terms=" + ".join(
-            f"{signed(local)} × {signed(node.grad)} (through `{node.op}`)" for node, local in edges))
-        for name, edges in uses.items() if len(edges) > 1)
+    rows = "\n".join(f"| `{name}` | {leaf.data:.4f} | {leaf.grad:.4f} | {times(len(uses[name]))}"
+                     " |" for name, leaf in leaves.items())
+    paths = ""
+    for name, edges in uses.items():
+        if len(edges) > 1:
+            terms = " + ".join(f"{signed(local)} × {signed(node.grad)} (through `{node.op}`)"
+                               for node, local in edges)
+            paths += PATHS.format(name=name, edges=COUNTS.get(len(edges), len(edges)),
+                                  times=times(len(edges)), terms=terms, grad=leaves[name].grad)
     return README.format(
         name=name, expression=expression, result=root.data, rows=rows,
         values=", ".join(f"`{name}` = {value}" for name, value in values.items()),
@@ -143,7 +145,8 @@ def main(argv=None):
     write_text(args.code, CODE.format(expression=expression, at=at) + source)
     name = Path(args.manifest).parent.name
     report_dir = os.path.dirname(os.path.abspath(args.report))
-    links = {key: os.path.relpath(getattr(args, key), report_dir) for key in ("graph", "code", "page")}
+    links = {key: os.path.relpath(getattr(args, key), report_dir)
+             for key in ("graph", "code", "page")}
     write_text(args.report, describe(name, root, leaves, expression, values, links))
 
     grads = {name: leaf.grad for name, leaf in leaves.items()}
