@@ -110,12 +110,12 @@ def describe(name, root, leaves, expression, values, links):
     rows = "\n".join(f"| `{name}` | {leaf.data:.4f} | {leaf.grad:.4f} | {times(len(uses[name]))}"
                      " |" for name, leaf in leaves.items())
     paths = ""
-    for name, edges in uses.items():
+    for variable, edges in uses.items():
         if len(edges) > 1:
             terms = " + ".join(f"{signed(local)} × {signed(node.grad)} (through `{node.op}`)"
                                for node, local in edges)
-            paths += PATHS.format(name=name, edges=COUNTS.get(len(edges), len(edges)),
-                                  times=times(len(edges)), terms=terms, grad=leaves[name].grad)
+            paths += PATHS.format(name=variable, edges=COUNTS.get(len(edges), len(edges)),
+                                  times=times(len(edges)), terms=terms, grad=leaves[variable].grad)
     return README.format(
         name=name, expression=expression, result=root.data, rows=rows,
         values=", ".join(f"`{name}` = {value}" for name, value in values.items()),
