@@ -10,6 +10,7 @@ Limits keep the stage from hanging: MAX_CHARS, MAX_NODES operands and operations
 bounds the nesting), exponents up to MAX_EXPONENT, finite results. Anything else raises an
 ExpressionError naming the part (its text and column), what is wrong and what is allowed.
 """
+
 import ast
 import math
 import operator

@@ -29,7 +29,7 @@ def atomic_path(path, suffix=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
         pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not is_running(int(pid)):
+        if pid.isdigit() and not _is_running(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent,
@@ -45,7 +45,7 @@ def atomic_path(path, suffix=None):
         raise
 
 
-def is_running(pid):
+def _is_running(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -67,14 +67,14 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-def finite(text):
+def _finite(text):
     number = float(text)
     if not math.isfinite(number):
         raise ValueError(f"{text} is out of range for a number")
     return number
 
 
-def not_a_number(name):
+def _not_a_number(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
@@ -90,7 +90,7 @@ def read_json(path, what="file", option=None, should_be=None):
                             f" {should_be or 'the ' + what}")
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f, parse_float=finite, parse_constant=not_a_number)
+            return json.load(f, parse_float=_finite, parse_constant=_not_a_number)
     except FileNotFoundError:
         raise DataFileError(f"{what} {path} is missing: run `dvc repro` to rebuild it") from None
     except OSError as err:

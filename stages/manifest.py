@@ -34,7 +34,7 @@ def code_files(root="."):
     return sorted(found)
 
 
-def git_state(paths):
+def _git_state(paths):
     """(HEAD, whether any of `paths` differs from it, untracked counting), or (None, None)
     outside git. Only the stage's own inputs count: its outputs, which DVC has deleted by
     now, and dvc.lock say nothing about what it ran on."""
@@ -49,7 +49,7 @@ def git_state(paths):
         return None, None
 
 
-def version(package):
+def _version(package):
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -59,7 +59,7 @@ def version(package):
 def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None):
     """A manifest dict; `inputs` and `outputs` are paths, hashed here; `tools` adds the
     versions of programs the stage ran (e.g. {"graphviz-dot": "2.43.0"})."""
-    commit, dirty = git_state([*map(str, inputs), "params.yaml", *code_files()])
+    commit, dirty = _git_state([*map(str, inputs), "params.yaml", *code_files()])
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
     command = [Path(sys.executable).name, *(["-m", spec.name] if spec else sys.argv[:1])]
     return {
@@ -71,7 +71,7 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "packages": {**{p: version(p) for p in PACKAGES}, **(tools or {})},
+            "packages": {**{p: _version(p) for p in PACKAGES}, **(tools or {})},
         },
         "seed": seed,
         "config": config,

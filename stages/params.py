@@ -11,7 +11,7 @@ key, the value and what is allowed (stages.schemas makes the message).
 from stages.errors import ExpressionError, ParamsError
 from stages.expression import FUNCTIONS, evaluate
 from stages.schemas import N_TENSES, mapping, problem
-from stages.yaml12 import YAMLError, read_yaml, yaml_error_place
+from stages.yaml12 import YAMLError, read_yaml
 
 __all__ = ["load_params", "check_params", "params_schema", "SECTIONS"]
 
@@ -99,5 +99,5 @@ def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
     except YAMLError as err:
-        raise ParamsError(f"{path} is not valid YAML{yaml_error_place(err)}") from None
+        raise ParamsError(f"{path} is not valid YAML{err}") from None
     return check_params(params, sections, verbs, path)

@@ -18,7 +18,7 @@ MISSING_DOT = (
 )
 
 
-def with_dot(make):
+def _with_dot(make):
     """make(), which runs `dot`; a MissingToolError when `dot` is not installed."""
     if shutil.which("dot") is None:
         raise MissingToolError(MISSING_DOT)
@@ -32,12 +32,12 @@ def with_dot(make):
 
 def render_svg(dot, path):
     """Write the graphviz.Digraph `dot` to `path` as SVG, atomically."""
-    write_text(path, with_dot(lambda: dot.pipe(format="svg", encoding="utf-8")))
+    write_text(path, _with_dot(lambda: dot.pipe(format="svg", encoding="utf-8")))
 
 
 def render_page(root, leaves, expression, path):
     """Write graph.html, minigrad's step-through page of the graph under `root`, atomically."""
-    write_text(path, with_dot(lambda: graph_page(root, leaves, expression)))
+    write_text(path, _with_dot(lambda: graph_page(root, leaves, expression)))
 
 
 def dot_version():

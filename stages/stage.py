@@ -34,18 +34,18 @@ def parse_args(doc, argv=None, **options):
     return parser.parse_args(argv)
 
 
-class Terminated(BaseException):
+class _Terminated(BaseException):
     """SIGTERM, raised as an exception so that `finally` blocks clean temporary files."""
 
 
-def terminate(signum, frame):
-    raise Terminated()
+def _raise_terminated(signum, frame):
+    raise _Terminated()
 
 
 def run_stage(main, name):
     """Run main(); exit 0 on success, else with one logged line and 1, 130 or 143."""
     log = get_logger(name)
-    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         main()
     except StageError as err:
@@ -61,6 +61,6 @@ def run_stage(main, name):
     except KeyboardInterrupt:
         log.error(INTERRUPTED)
         sys.exit(130)
-    except Terminated:
+    except _Terminated:
         log.error(TERMINATED)
         sys.exit(143)
