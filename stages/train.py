@@ -111,8 +111,7 @@ def main(argv=None):
     with atomic_path(args.loss_png) as tmp:
         lab.draw_loss_curve(losses, tmp)
     write_json(args.metrics, metrics)
-    config = {"lr": lr, "epochs": epochs, "engine": engine, "layer_sizes": layer_sizes,
-              "seed": seed, "init_range": init_range, "verb": params["data"]["verb"]}
+    config = {**params["model"], **params["train"], "seed": seed, "verb": params["data"]["verb"]}
     write_manifest(args.manifest, build_manifest(
         Path(args.manifest).parent.name, seed, config, [args.lab, args.dataset],
         [args.model, args.metrics, args.loss_csv, args.loss_png],
