@@ -38,7 +38,7 @@ CODE = """\
 """
 
 README = """\
-# {name}
+# {experiment}
 
 The computation graph of one expression, drawn with each node's value and gradient.
 It is drawn by the lab's [`viz.py`](viz.py) (`python viz.py` draws the lab's own
@@ -99,7 +99,7 @@ def signed(x):  # -2.0 -> "(-2.0000)", so a product of two numbers reads unambig
     return f"({x:.4f})" if x < 0 else f"{x:.4f}"
 
 
-def describe(name, root, leaves, expression, values, links):
+def describe(experiment, root, leaves, expression, values, links):
     """The experiment's README; `links` maps graph, code and page to paths beside it."""
     names = {leaf: name for name, leaf in leaves.items()}
     uses = {name: [] for name in leaves}  # (result, local derivative) per outgoing edge
@@ -110,14 +110,14 @@ def describe(name, root, leaves, expression, values, links):
     rows = "\n".join(f"| `{name}` | {leaf.data:.4f} | {leaf.grad:.4f} | {times(len(uses[name]))}"
                      " |" for name, leaf in leaves.items())
     paths = ""
-    for variable, edges in uses.items():
+    for name, edges in uses.items():
         if len(edges) > 1:
             terms = " + ".join(f"{signed(local)} × {signed(node.grad)} (through `{node.op}`)"
                                for node, local in edges)
-            paths += PATHS.format(name=variable, edges=COUNTS.get(len(edges), len(edges)),
-                                  times=times(len(edges)), terms=terms, grad=leaves[variable].grad)
+            paths += PATHS.format(name=name, edges=COUNTS.get(len(edges), len(edges)),
+                                  times=times(len(edges)), terms=terms, grad=leaves[name].grad)
     return README.format(
-        name=name, expression=expression, result=root.data, rows=rows,
+        experiment=experiment, expression=expression, result=root.data, rows=rows,
         values=", ".join(f"`{name}` = {value}" for name, value in values.items()),
         paths=paths or NOT_REUSED, **links)
 
