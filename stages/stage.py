@@ -7,7 +7,8 @@ parse_args builds the command line from the stage's docstring, whose first line 
 run_stage turns a StageError, or a Python package missing from the Python that runs the
 stage, into one line on stderr and exit code 1; Ctrl-C and SIGTERM into one line and
 130/143. No traceback for anything the user can fix. It takes over only when called, at
-the bottom of each stage, so importing a stage changes nothing.
+the bottom of each stage: importing a stage changes nothing (a Ctrl-C while Python starts
+and imports it still prints Python's own traceback).
 """
 
 import argparse
