@@ -16,26 +16,13 @@ from stages.verbs import VERBS, load_verb_table
 log = get_logger("build_dataset")
 
 
-def one_hot(i, on=1.0, off=0.0):
-    return [on if j == i else off for j in range(N_TENSES)]
-
-
 def build_examples(table, verb):
-    forms = table["verbs"][verb]
-    return {
-        "verb": verb,
-        "tenses": list(table["tenses"]),
-        "examples": [
-            {
-                "tense": tense,
-                "english": forms["english"][i],
-                "spanish": forms["spanish"][i],
-                "input": one_hot(i),
-                "target": one_hot(i, on=1.0, off=-1.0),
-            }
-            for i, tense in enumerate(table["tenses"])
-        ],
-    }
+    forms, tenses = table["verbs"][verb], list(table["tenses"])
+    return {"verb": verb, "tenses": tenses, "examples": [
+        {"tense": tense, "english": forms["english"][i], "spanish": forms["spanish"][i],
+         "input": [1.0 if j == i else 0.0 for j in range(N_TENSES)],  # one-hot
+         "target": [1.0 if j == i else -1.0 for j in range(N_TENSES)]}
+        for i, tense in enumerate(tenses)]}
 
 
 def main(argv=None):

@@ -1,16 +1,8 @@
-"""One exception type per kind of failure a user can cause; all derive from StageError.
+"""One exception type per kind of failure a user can cause; all derive from StageError,
+which a stage turns into one line on stderr and exit code 1 (stages.stage.run_stage)."""
 
-A stage turns any of them into one line on stderr and exit code 1 (see stages.stage).
-"""
-
-__all__ = [
-    "StageError",
-    "ParamsError",
-    "ExpressionError",
-    "DataFileError",
-    "MissingToolError",
-    "DivergenceError",
-]
+__all__ = ["StageError", "ParamsError", "ExpressionError", "DataFileError", "MissingToolError",
+           "DivergenceError"]
 
 
 class StageError(Exception):

@@ -1,21 +1,20 @@
-"""build_expression: params.yaml's `viz.expression` as a graph of Values, without eval.
-
-`ast.parse(text, mode="eval")`, then one `match` over the node types admits this grammar:
+"""build_expression: params.yaml's `viz.expression` as a graph of Values, without eval:
+`ast.parse`, then one `match` over the node types admits only this grammar:
 
     expr := number | name | expr (+ - * /) expr | expr ** literal | number ** expr
           | -expr | +expr | (exp | log | tanh | relu | sigmoid)(expr)
 
-A name is a key of `values` and becomes ONE leaf Value, reused wherever it occurs (so its
-gradient sums every path); a number is an int or float literal, a leaf labelled by its text.
-Constant parts fold (`2 ** 3` is the number 8). Limits, so nothing can hang the stage:
-MAX_CHARS characters, MAX_NODES operands and operations (which bounds the nesting), an
-exponent of at most MAX_EXPONENT, and every result finite. Anything else raises
-ExpressionError naming the part (its text and column), what is wrong, and what is allowed.
+A name is a key of `values` and ONE leaf Value wherever it occurs (its gradient sums every
+path); a number is a leaf labelled by its text, and constant parts fold (`2 ** 3` is 8).
+Limits keep the stage from hanging: MAX_CHARS, MAX_NODES operands and operations (which
+bounds the nesting), exponents up to MAX_EXPONENT, finite results. Anything else raises an
+ExpressionError naming the part (its text and column), what is wrong and what is allowed.
 """
 
 import ast
 import math
 import operator
+import sys
 import warnings
 from collections import namedtuple
 
@@ -29,10 +28,7 @@ FUNCTIONS = {"exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "relu": Val
              "sigmoid": Value.sigmoid}
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv}
-
-
-# a constant part of the expression, still foldable: its value and its source text
-Number = namedtuple("Number", "value text")
+Number = namedtuple("Number", "value text")  # a constant part, still foldable
 
 
 def _short(text, limit=60):
@@ -118,13 +114,9 @@ def build_expression(text, values):
     def build(node):  # recursion is safe: MAX_NODES bounds the depth
         match node:
             case ast.Constant(value=int() | float() as number) if type(number) is not bool:
-                try:
-                    number = float(number)
-                except OverflowError:
-                    number = math.inf
-                if not math.isfinite(number):
+                if abs(number) > sys.float_info.max:  # 1e999 reads as inf, 10**400 is no float
                     refuse(node, "the number is too large for a float")
-                return Number(number, text_of(node))
+                return Number(float(number), text_of(node))
             case ast.Constant():
                 refuse(node, "only numbers are allowed as constants")
             case ast.Name(id=name) if name in values:

@@ -24,12 +24,14 @@ __all__ = ["atomic_path", "write_text", "write_json", "read_json", "sha256_of"]
 @contextlib.contextmanager
 def atomic_path(path, suffix=None):
     """Yield a temporary path beside `path`; on success rename it to `path`, else delete it.
-
-    `suffix` defaults to path's own, for writers (matplotlib) that pick a format by it.
-    """
+    `suffix` defaults to path's own, for writers (matplotlib) that pick a format by it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(path)
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent,
                                suffix=path.suffix if suffix is None else suffix)
     os.close(fd)
@@ -43,32 +45,21 @@ def atomic_path(path, suffix=None):
         raise
 
 
-def _remove_orphans(path):
-    """Delete the temporary files of `path` whose writing process no longer exists."""
-    prefix = f".{path.name}."
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
-        pid = leftover.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and not _is_running(int(pid)):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-
-
 def _is_running(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError):
-        return True  # someone else's process, or not a pid at all: leave its file alone
+        pass  # someone else's process, or not a pid at all: leave its file alone
     return True
 
 
 def write_text(path, text):
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def write_json(path, obj):
@@ -91,9 +82,8 @@ def read_json(path, what="file", option=None, should_be=None):
     """Load a JSON file, or raise DataFileError naming it and what is wrong.
 
     NaN, Infinity and numbers too large for a float are refused: write_json never writes
-    them, so a file holding one was not written by a stage. `option` (e.g. "--model") and
-    `should_be` say what the stage takes there: a file that is not .json was passed by
-    mistake, and is named as the wrong argument rather than something to delete.
+    them. A file passed as `option` (e.g. "--model") that is not .json is named as the
+    wrong argument (`option` takes `should_be`), rather than as something to delete.
     """
     if option and Path(path).suffix != ".json":
         raise DataFileError(f"{option} {path} is not a JSON file: {option} takes"

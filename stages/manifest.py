@@ -1,10 +1,7 @@
-"""The run manifest: one JSON Schema (manifest.schema.json, stages.schemas.MANIFEST) for
-every manifest.json.
-
-A manifest records what a stage ran (command, config, seed), on what (git commit and whether
-the stage's own inputs had uncommitted changes, Python, platform, package versions, input
-hashes) and what it wrote (output hashes and sizes, metrics, duration). It is validated
-before it is written, so an invalid one never lands.
+"""The run manifest: what a stage ran (command, config, seed), on what (git commit and
+whether the stage's own inputs had uncommitted changes, Python, platform, package versions,
+input hashes) and what it wrote (output hashes and sizes, metrics, duration). Every
+manifest.json follows manifest.schema.json and is validated before it is written.
 """
 
 import datetime
@@ -18,32 +15,29 @@ from pathlib import Path
 from stages.files import sha256_of, write_json
 from stages.schemas import MANIFEST, validator
 
-__all__ = ["build_manifest", "validate_manifest", "write_manifest", "code_files", "SCHEMA"]
+__all__ = ["build_manifest", "validate_manifest", "write_manifest", "code_files"]
 
-SCHEMA = MANIFEST.schema
+CODE = ("minigrad", "stages", "experiments")  # the project's own code: the engine, these, the lab
 PACKAGES = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml", "jsonschema")
 
 
 def code_files(root="."):
     """The project's Python files this process has imported (minigrad's, the stages' and the
-    lab's), relative to `root`: with the data inputs and params.yaml, what the stage's result
-    depends on."""
-    root = Path(root).resolve()
-    found = set()
+    lab's), relative to `root`: with the inputs and params.yaml, what the result depends on."""
+    root, found = Path(root).resolve(), set()
     for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not path:
+        if not getattr(module, "__file__", None):
             continue
-        path = Path(path).resolve()
-        if path.is_relative_to(root) and path.relative_to(root).parts[0] in ("minigrad", "stages", "experiments"):
+        path = Path(module.__file__).resolve()
+        if path.is_relative_to(root) and path.relative_to(root).parts[0] in CODE:
             found.add(str(path.relative_to(root)))
     return sorted(found)
 
 
 def _git_state(paths):
-    """(commit, dirty): HEAD, and whether any of `paths` differs from it (untracked counts),
-    or (None, None) outside a git repository. Only the stage's own inputs are looked at: its
-    outputs, which DVC has deleted by now, and dvc.lock say nothing about what it ran on."""
+    """(HEAD, whether any of `paths` differs from it, untracked counting), or (None, None)
+    outside git. Only the stage's own inputs count: its outputs, which DVC has deleted by
+    now, and dvc.lock say nothing about what it ran on."""
     def git(*args):
         return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
                               timeout=10).stdout.strip()
@@ -55,13 +49,6 @@ def _git_state(paths):
         return None, None
 
 
-def _command():
-    """How this process was started: `python -m stages.train --dataset ...`."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    start = ["-m", spec.name] if spec else sys.argv[:1]
-    return " ".join([Path(sys.executable).name, *start, *sys.argv[1:]])
-
-
 def _version(package):
     try:
         return metadata.version(package)
@@ -69,20 +56,17 @@ def _version(package):
         return None
 
 
-def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, command=None,
-                   tools=None, params="params.yaml"):
-    """A manifest dict; `inputs` and `outputs` are paths, hashed here.
-
-    The git state is dirty when the inputs, `params` or the code the stage imported have
-    uncommitted changes. `tools` adds versions of programs the stage used (e.g.
-    {"dot": "2.43.0"}) to the environment's package versions.
-    """
-    commit, dirty = _git_state([*map(str, inputs), params, *code_files()])
+def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None):
+    """A manifest dict; `inputs` and `outputs` are paths, hashed here; `tools` adds the
+    versions of programs the stage ran (e.g. {"graphviz-dot": "2.43.0"})."""
+    commit, dirty = _git_state([*map(str, inputs), "params.yaml", *code_files()])
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
+    command = [Path(sys.executable).name, *(["-m", spec.name] if spec else sys.argv[:1])]
     return {
         "name": name,
         "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="milliseconds").replace("+00:00", "Z"),
-        "command": command or _command(),
+        "command": " ".join([*command, *sys.argv[1:]]),
         "git": {"commit": commit, "dirty": dirty},
         "environment": {
             "python": platform.python_version(),
@@ -101,7 +85,7 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, com
 
 def validate_manifest(manifest):
     """Raise jsonschema.ValidationError if `manifest` does not follow the schema."""
-    validator(SCHEMA).validate(manifest)
+    validator(MANIFEST.schema).validate(manifest)
 
 
 def write_manifest(path, manifest):

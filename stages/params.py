@@ -1,20 +1,19 @@
 """params.yaml: its schema and every rule for its values, in this one module.
 
-Each stage asks for its own sections, so a stage run by hand still gets the one-line
-message; the pipeline's first stage, check_params, asks for all of them before any stage
-that owns results runs (DVC deletes a stage's outputs before running it). An unknown key is
-refused at every level (but viz.values, whose names are the expression's variables). The
-viz expression is parsed and evaluated at viz.values, gradients included, so `log(a - c)`
-is caught here too. A bad value raises ParamsError naming the key, the value and what is
-allowed (stages.schemas says how the message is made).
+Each stage checks its own sections, so a stage run by hand still gets the one-line message;
+the pipeline's first stage, check_params, checks all of them before any stage that owns
+results runs. An unknown key is refused at every level (but in viz.values, whose names are
+the expression's variables). The viz expression is evaluated at viz.values, gradients
+included, so `log(a - c)` is caught here too. A bad value raises a ParamsError naming the
+key, the value and what is allowed (stages.schemas makes the message).
 """
 
 from stages.errors import ExpressionError, ParamsError
 from stages.expression import FUNCTIONS, evaluate
 from stages.schemas import N_TENSES, mapping, problem
-from stages.yaml12 import YAMLError, read_yaml, yaml_error_place
+from stages.yaml12 import YAMLError, read_yaml
 
-__all__ = ["load_params", "check_params", "params_schema", "SECTIONS", "MAX_EPOCHS"]
+__all__ = ["load_params", "check_params", "params_schema", "SECTIONS"]
 
 MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
 MAX_LAYERS, MAX_LAYER_SIZE = 10, 256
@@ -69,10 +68,8 @@ def params_schema(sections=SECTIONS, verbs=None):
 
 
 def check_params(params, sections=SECTIONS, verbs=None, path="params.yaml"):
-    """The checked values of `sections` of a loaded params mapping, or a ParamsError.
-
-    `verbs`, when given, is the collection of verbs `data.verb` may name.
-    """
+    """The checked values of `sections` of loaded params, or a ParamsError; `verbs`, when
+    given, are the verbs `data.verb` may name."""
     if params is None:
         raise ParamsError(f"{path} is empty: it needs the sections {', '.join(SECTIONS)}")
     found = problem(params, params_schema(sections, verbs))
@@ -102,5 +99,5 @@ def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
     except YAMLError as err:
-        raise ParamsError(f"{path} is not valid YAML{yaml_error_place(err)}") from None
+        raise ParamsError(f"{path} is not valid YAML{err}") from None
     return check_params(params, sections, verbs, path)

@@ -36,28 +36,17 @@ def load_model(path):
 
 def argmax(numbers):
     """The index of the largest number; the first one on a tie."""
-    best = 0
-    for i, number in enumerate(numbers):
-        if number > numbers[best]:
-            best = i
-    return best
+    return max(range(len(numbers)), key=numbers.__getitem__)
 
 
 def predict(model, dataset):
-    tenses = dataset["tenses"]
-    predictions = []
+    tenses, predictions = dataset["tenses"], []
     for i, example in enumerate(dataset["examples"]):
         output = [o.data for o in model(example["input"])]
         predicted = tenses[argmax(output)]
-        predictions.append({
-            "tense": example["tense"],
-            "english": example["english"],
-            "spanish": example["spanish"],
-            "input": example["input"],
-            "output": output,
-            "predicted": predicted,
-            "correct": predicted == tenses[i],
-        })
+        predictions.append({key: example[key] for key in ("tense", "english", "spanish", "input")}
+                           | {"output": output, "predicted": predicted,
+                              "correct": predicted == tenses[i]})
     return predictions
 
 
@@ -70,7 +59,8 @@ def main(argv=None):
     model = load_model(args.model)
     predictions = predict(model, dataset)
     write_json(args.predictions, {"predictions": predictions})
-    write_json(args.confusion, [{"actual": p["tense"], "predicted": p["predicted"]} for p in predictions])
+    write_json(args.confusion, [{"actual": p["tense"], "predicted": p["predicted"]}
+                                for p in predictions])
     correct = sum(p["correct"] for p in predictions)
     log.info(f"{correct}/{len(predictions)} tenses predicted right")
 

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 
+from minigrad.drawing import graph_page
 from stages.errors import MissingToolError
 from stages.files import write_text
 
@@ -17,44 +18,32 @@ MISSING_DOT = (
 )
 
 
-def render_svg(dot, path):
-    """Render the graphviz.Digraph `dot` and write it to `path` as SVG, atomically.
-
-    Raises MissingToolError if Graphviz's `dot` program is not installed.
-    """
+def _with_dot(make):
+    """make(), which runs `dot`; a MissingToolError when `dot` is not installed."""
     if shutil.which("dot") is None:
         raise MissingToolError(MISSING_DOT)
     import graphviz
 
     try:
-        svg = dot.pipe(format="svg", encoding="utf-8")
+        return make()
     except graphviz.ExecutableNotFound:
         raise MissingToolError(MISSING_DOT) from None
-    write_text(path, svg)
+
+
+def render_svg(dot, path):
+    """Write the graphviz.Digraph `dot` to `path` as SVG, atomically."""
+    write_text(path, _with_dot(lambda: dot.pipe(format="svg", encoding="utf-8")))
 
 
 def render_page(root, leaves, expression, path):
-    """Write graph.html, minigrad's step-through page of the graph under `root` (drawn by
-    `dot` too), atomically. Raises MissingToolError if `dot` is not installed."""
-    if shutil.which("dot") is None:
-        raise MissingToolError(MISSING_DOT)
-    import graphviz
-
-    from minigrad.drawing import graph_page
-
-    try:
-        page = graph_page(root, leaves, expression)
-    except graphviz.ExecutableNotFound:
-        raise MissingToolError(MISSING_DOT) from None
-    write_text(path, page)
+    """Write graph.html, minigrad's step-through page of the graph under `root`, atomically."""
+    write_text(path, _with_dot(lambda: graph_page(root, leaves, expression)))
 
 
 def dot_version():
     """The version of Graphviz's `dot`, e.g. "2.43.0", parsed from `dot -V` (on stderr)."""
     try:
-        result = subprocess.run(
-            ["dot", "-V"], capture_output=True, text=True, check=False, timeout=30
-        )
+        result = subprocess.run(["dot", "-V"], capture_output=True, text=True, timeout=30)
     except FileNotFoundError:
         raise MissingToolError(MISSING_DOT) from None
     banner = (result.stderr or result.stdout).strip()

@@ -2,21 +2,21 @@
 
     dataset = read_checked(args.dataset, DATASET, "--dataset")  # parsed, or a DataFileError
 
-A FileSchema names its file (`what`), says what an option taking it takes (`help`, also
-its argparse help) and holds the schema, in which every node a user may get wrong has a
-`description`: what is allowed there. A failure is one line naming the dotted key, the
-value and that description, e.g. `params.yaml: unknown key train.lrr (did you mean
-train.lr?)` or `dataset data/tense_identity.json is malformed: examples = [...] is not
-allowed: 5 examples, one per tense; run `dvc repro` to rebuild it`. An unknown key comes
-first, then a missing key, then a value (named at the nearest node with a description).
-The types are strict: an integer is an int (not 300.0), a number an int or a finite float
-(not NaN or inf), and a bool is neither. params.yaml's own schema is in stages/params.py.
+Every node a user may get wrong has a `description`: what is allowed there. A failure is one
+line naming the dotted key, the value and that description, e.g. `params.yaml: unknown key
+train.lrr (did you mean train.lr?)` or `dataset data/tense_identity.json is malformed:
+examples = [...] is not allowed: 5 examples, one per tense; run `dvc repro` to rebuild it`.
+An unknown key comes first, then a missing key, then a value (named at the nearest node with
+a description). The types are strict: an integer is an int (not 300.0), a number an int or a
+finite float (not NaN or inf), and a bool is neither. params.yaml's schema is in params.py.
 """
 
 import copy
 import difflib
+import functools
 import json
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +39,8 @@ class FileSchema:
 
 
 def validator(schema):
-    """A jsonschema validator for `schema` with the strict types (jsonschema is imported here,
-    so a stage without it still starts and says what to install)."""
-    import jsonschema
+    """A jsonschema validator for `schema` with the strict types."""
+    import jsonschema  # imported here: a stage without it still starts (stages.stage)
 
     base = jsonschema.Draft202012Validator
     types = base.TYPE_CHECKER.redefine_many({
@@ -55,16 +54,13 @@ def _key(path):
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _rank(error):
-    return {"additionalProperties": 0, "required": 1}.get(error.validator, 2)
-
-
 def problem(data, schema):
     """What is wrong with `data`, as one line without the file's name, or None."""
-    errors = sorted(validator(schema).iter_errors(data), key=_rank)
-    if not errors:
+    rank = {"additionalProperties": 0, "required": 1}  # then any other failure
+    error = min(validator(schema).iter_errors(data), default=None,
+                key=lambda error: rank.get(error.validator, 2))
+    if error is None:
         return None
-    error = errors[0]
     path, node = list(error.absolute_path), error.schema
     if error.validator == "additionalProperties":
         known = list(node.get("properties", {}))
@@ -90,13 +86,12 @@ def problem(data, schema):
             break
         if "description" in node:
             depth, allowed = i, node["description"]
-    if "propertyNames" in error.absolute_schema_path:  # a bad name, not a bad value
+    bad_name = "propertyNames" in error.absolute_schema_path  # a bad name, not a bad value
+    if bad_name:
         depth, allowed = len(path), node.get("propertyNames", {}).get("description")
     if allowed is None:  # a schema without descriptions: jsonschema's own words
         depth, allowed = len(path), error.message
-    value = error.instance if "propertyNames" in error.absolute_schema_path else data
-    for part in path[:depth] if value is data else ():
-        value = value[part]
+    value = error.instance if bad_name else functools.reduce(operator.getitem, path[:depth], data)
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
     if not depth:
         return f"it must be {allowed}, got {shown}"
@@ -112,8 +107,7 @@ def check(data, kind, path):
 
 
 def read_checked(path, kind, option=None):
-    """The JSON file at `path`, parsed and checked against `kind`; or a DataFileError naming
-    the file, and `option` (e.g. "--dataset") when the file is not JSON at all."""
+    """The JSON file at `path`, parsed and checked against `kind`, or a DataFileError."""
     data = read_json(path, kind.what, option, kind.help)
     check(data, kind, path)
     return data
@@ -129,14 +123,16 @@ def mapping(description=None, required=None, extra=False, **properties):
     }
 
 
-def array(items, description, n=None, at_least=1):
-    return {"type": "array", "items": items, "minItems": n or at_least, "description": description,
+def array(items, description, n=None):
+    """An array schema: at least one item, or exactly `n`."""
+    return {"type": "array", "items": items, "minItems": n or 1, "description": description,
             **({"maxItems": n} if n else {})}
 
 
 STRING = {"type": "string", "description": "a string"}
 NUMBER = {"type": "number", "description": "a finite number"}
 WHOLE = {"type": "integer", "minimum": 1, "description": "a whole number > 0"}
+SHARE = {"type": "number", "minimum": 0, "maximum": 1, "description": "a share from 0 to 1"}
 
 DATASET = FileSchema("dataset", "the dataset that the build_dataset stage writes (JSON)", mapping(
     verb=STRING,
@@ -162,10 +158,8 @@ TRAIN_METRICS = FileSchema("training metrics", "the train stage's metrics (JSON)
     final_loss={"type": "number", "minimum": 0, "description": "a finite number >= 0"},
     epochs=WHOLE,
     n_params=WHOLE,
-    saturated_start={"type": "number", "minimum": 0, "maximum": 1,
-                     "description": "a share from 0 to 1"},
-    saturated_end={"type": "number", "minimum": 0, "maximum": 1,
-                   "description": "a share from 0 to 1"},
+    saturated_start=SHARE,
+    saturated_end=SHARE,
 ))
 
 PREDICTIONS = FileSchema("predictions", "the predict stage's predictions (JSON)", mapping(

@@ -1,27 +1,14 @@
 """parse_args and run_stage: how every pipeline stage starts and ends.
 
-    def main(argv=None):
-        args = parse_args(__doc__, argv, dataset=DATASET.help,
-                          model="the trained model to write (JSON)",
-                          marker=("the file to write when every check passes", None))
-        ...
+parse_args builds the command line from the stage's docstring, whose first line reads
+"Stage <name>: <what it does>", and one keyword per option: `loss_csv="help"` is a required
+`--loss-csv`; a (help, default) pair makes it optional.
 
-    if __name__ == "__main__":
-        run_stage(main, "train")
-
-parse_args builds the stage's command line from its docstring, whose first line must read
-"Stage <name>: <what it does>" (the program is `python -m stages.<name>`, the description
-the rest of the line), and one keyword per option: `loss_csv="..."` is `--loss-csv`, a
-required option with that help; a (help, default) pair makes it optional.
-
-A StageError (bad params, a bad expression, a corrupt file, a missing tool, divergence)
-becomes one line on stderr and exit code 1; so does a Python package the stage needs that is
-not installed (the stage runs with some other Python than .venv's). Ctrl-C or SIGTERM ends
-the stage with one line and 130/143. No traceback for anything the user can fix.
-
-Importing this module changes nothing: run_stage takes over only when it is called, at the
-bottom of each stage, so a Ctrl-C in the first tens of milliseconds (while Python starts and
-imports the stage) still prints Python's own traceback.
+run_stage turns a StageError, or a Python package missing from the Python that runs the
+stage, into one line on stderr and exit code 1; Ctrl-C and SIGTERM into one line and
+130/143. No traceback for anything the user can fix. It takes over only when called, at
+the bottom of each stage: importing a stage changes nothing (a Ctrl-C while Python starts
+and imports it still prints Python's own traceback).
 """
 
 import argparse
@@ -38,7 +25,7 @@ TERMINATED = "terminated (SIGTERM): nothing half-written was left; run `dvc repr
 
 
 def parse_args(doc, argv=None, **options):
-    """The stage's options, parsed from `argv` (sys.argv[1:] when None); see the module."""
+    """The stage's options, parsed from `argv` (sys.argv[1:] when None)."""
     name, _, description = doc.strip().splitlines()[0].removeprefix("Stage ").partition(": ")
     parser = argparse.ArgumentParser(prog=f"python -m stages.{name}", description=description)
     for key, spec in options.items():
@@ -46,15 +33,6 @@ def parse_args(doc, argv=None, **options):
         parser.add_argument(f"--{key.replace('_', '-')}", required=not isinstance(spec, tuple),
                             default=default, help=text)
     return parser.parse_args(argv)
-
-
-def not_installed(err):
-    """The one line for a package missing from the Python that runs the stage."""
-    return (
-        f"the Python package `{err.name}` is not installed in {sys.executable}: run"
-        " `make setup`, or activate the project's venv (`source .venv/bin/activate`) so that"
-        " `python` and `dvc` are its own"
-    )
 
 
 class _Terminated(BaseException):
@@ -66,7 +44,7 @@ def _raise_terminated(signum, frame):
 
 
 def run_stage(main, name):
-    """Run main(); exit 0 on success, 1 with one logged line on a StageError."""
+    """Run main(); exit 0 on success, else with one logged line and 1, 130 or 143."""
     log = get_logger(name)
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
@@ -77,7 +55,9 @@ def run_stage(main, name):
     except ModuleNotFoundError as err:
         if err.name is None or err.name.split(".")[0] in ("minigrad", "stages"):
             raise  # our own code is broken: that is a bug, and its traceback helps
-        log.error(not_installed(err))
+        log.error(f"the Python package `{err.name}` is not installed in {sys.executable}: run"
+                  " `make setup`, or activate the project's venv (`source .venv/bin/activate`)"
+                  " so that `python` and `dvc` are its own")
         sys.exit(1)
     except KeyboardInterrupt:
         log.error(INTERRUPTED)

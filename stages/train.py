@@ -6,12 +6,11 @@
         --loss-csv metrics/loss.csv --loss-png experiments/07-train-tense-logits/loss.png \
         --manifest experiments/07-train-tense-logits/manifest.json
 
-The training itself is the lab's (its model.py and train.py, run as they are). This stage
-adds what the lab does not ask for: params.yaml, the dataset file, `train.engine` (`eager`
-runs the lab's sgd_step; `compiled` traces the lab's loss once with minigrad.compile and
-replays it as generated Python, the same losses bit for bit), divergence messages, and the
-files: the model, every epoch's loss, the curve, the metrics and the manifest. How long
-training took is in the manifest, not in the metrics, which must be the same on every run.
+The training is the lab's (its model.py and train.py, run as they are). This stage adds
+what the lab does not ask for: params.yaml, the dataset file, `train.engine` (`eager` runs
+the lab's sgd_step; `compiled` replays the lab's loss as Python written by minigrad.compile,
+the same losses bit for bit), divergence messages, and the files. How long training took is
+in the manifest, not in the metrics, which must be the same on every run.
 """
 
 import math
@@ -30,22 +29,10 @@ from stages.stage import parse_args, run_stage
 
 log = get_logger("train")
 
-# DVC deleted train's outputs before it ran the stage; no check can foresee divergence
-BRING_BACK = "The previous results come back with `git checkout -- metrics experiments`"
-
-
-def load_dataset(path):
-    """The inputs and the targets (5 examples of 5 each) that build_dataset wrote."""
-    examples = read_checked(path, DATASET, "--dataset")["examples"]
-    return ([[float(v) for v in ex["input"]] for ex in examples],
-            [[float(v) for v in ex["target"]] for ex in examples])
-
 
 def train(lab, model, inputs, targets, lr, epochs, engine="eager"):
-    """The lab's loop, each epoch's step eager or compiled; every epoch's loss.
-
-    Raises DivergenceError naming the first epoch whose loss is not finite.
-    """
+    """Every epoch's loss from the lab's loop, each step eager or compiled; a DivergenceError
+    names the first epoch whose loss is not finite."""
     params = model.parameters()
     with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
         step = None  # the lab's own sgd_step
@@ -56,17 +43,17 @@ def train(lab, model, inputs, targets, lr, epochs, engine="eager"):
                  if not math.isfinite(loss)), None)
     if what is None and not all(math.isfinite(p.data) for p in params):
         what = f"a parameter is not finite after epoch {epochs}"
-    if what is not None:
+    if what is not None:  # DVC deleted the outputs before the stage ran: say how to get them back
         raise DivergenceError(
             f"training diverged: {what} with train.lr = {lr:g}; lower train.lr in params.yaml"
-            f" (the lab's 0.05 trains well). {BRING_BACK}"
-        )
+            " (the lab's 0.05 trains well). The previous results come back with"
+            " `git checkout -- metrics experiments`")
     return losses
 
 
 def saturation(model, inputs):
-    """The share of hidden tanh activations with |h| > 0.99 on the inputs (verify's advice
-    reads it: such a unit passes almost no gradient back)."""
+    """The share of hidden tanh activations with |h| > 0.99 on the inputs, which pass almost
+    no gradient back (verify's advice reads it)."""
     hidden = []
     for x in inputs:
         for layer in model.layers[:-1]:
@@ -101,7 +88,9 @@ def main(argv=None):
     engine = params["train"]["engine"]
     layer_sizes, init_range = params["model"]["layer_sizes"], params["model"]["init_range"]
     # data
-    inputs, targets = load_dataset(args.dataset)
+    examples = read_checked(args.dataset, DATASET, "--dataset")["examples"]
+    inputs = [[float(v) for v in example["input"]] for example in examples]
+    targets = [[float(v) for v in example["target"]] for example in examples]
     # model: the lab's
     lab = load_lab(args.lab)
     seed_everything(seed)
@@ -122,14 +111,11 @@ def main(argv=None):
     with atomic_path(args.loss_png) as tmp:
         lab.draw_loss_curve(losses, tmp)
     write_json(args.metrics, metrics)
-    config = {"lr": lr, "epochs": epochs, "engine": engine, "layer_sizes": layer_sizes, "seed": seed,
-              "init_range": init_range, "verb": params["data"]["verb"]}
-    outputs = [args.model, args.metrics, args.loss_csv, args.loss_png]
-    timed = {**metrics, "train_seconds": round(train_seconds, 4)}
-    manifest = build_manifest(Path(args.manifest).parent.name, seed, config,
-                              [args.lab, args.dataset], outputs, timed,
-                              time.perf_counter() - started)
-    write_manifest(args.manifest, manifest)
+    config = {**params["model"], **params["train"], "seed": seed, "verb": params["data"]["verb"]}
+    write_manifest(args.manifest, build_manifest(
+        Path(args.manifest).parent.name, seed, config, [args.lab, args.dataset],
+        [args.model, args.metrics, args.loss_csv, args.loss_png],
+        {**metrics, "train_seconds": round(train_seconds, 4)}, time.perf_counter() - started))
     log.info(f"trained: final loss {losses[-1]:.6g} after {epochs} epochs"
              f" ({train_seconds:.3f} s)")
 

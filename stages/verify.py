@@ -21,7 +21,7 @@ from minigrad import get_logger
 from stages.errors import DataFileError
 from stages.files import write_json, write_text
 from stages.params import load_params
-from stages.schemas import PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS, read_checked
+from stages.schemas import N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS, read_checked
 from stages.stage import parse_args, run_stage
 
 log = get_logger("verify")
@@ -42,17 +42,6 @@ def read_losses(path):
     return losses
 
 
-def curve_facts(losses):
-    """What the curve did: (rises, tail, fall), where rises are the epochs whose loss was
-    higher than the epoch before, tail the number of last epochs looked at (a tenth, at
-    least 2) and fall the fraction by which the loss fell over them (negative: it rose)."""
-    rises = [epoch for epoch in range(2, len(losses) + 1) if losses[epoch - 1] > losses[epoch - 2]]
-    tail = min(len(losses), max(2, len(losses) // 10))
-    start, end = losses[-tail], losses[-1]
-    fall = (start - end) / start if start > 0 else 0.0
-    return rises, tail, fall
-
-
 # A tanh unit with |h| above 0.99 has slope 1 - h**2 < 0.02: almost no gradient flows
 # through it. The train stage measures the share of such hidden activations, on the five
 # inputs, before the first epoch and after the last; a tenth or more is a saturated layer
@@ -61,11 +50,13 @@ SATURATED = 0.1
 
 
 def diagnose(losses, max_loss, saturated_start=0.0, saturated_end=0.0):
-    """What the run says, as advice a learner can act on: a sentence of what the curve did
-    (whether it rose, how much it still fell at the end), then what to do. The lab's four
-    cases: not falling, falling then exploding, falling slowly, flat with saturated units."""
+    """Advice a learner can act on: what the curve did (the epochs where it rose, how much it
+    fell over the last tenth, at least 2 epochs), then what to do, for the lab's four cases:
+    not falling, falling then exploding, falling slowly, flat with saturated units."""
     first, final, best = losses[0], losses[-1], min(losses)
-    rises, tail, fall = curve_facts(losses)
+    rises = [epoch for epoch in range(2, len(losses) + 1) if losses[epoch - 1] > losses[epoch - 2]]
+    tail = min(len(losses), max(2, len(losses) // 10))
+    fall = (losses[-tail] - final) / losses[-tail] if losses[-tail] > 0 else 0.0
     facts = f"The loss went from {first:.4g} to {final:.4g} (lowest {best:.4g})"
     if rises:
         facts += (f"; it rose at {len(rises)} epoch{'s' if len(rises) > 1 else ''},"
@@ -116,33 +107,26 @@ def check(final_loss, predictions, max_loss):
     if not all_correct:
         wrong = [f"{p['tense']}->{p['predicted']}" for p in predictions if not p["correct"]]
         failures.append(f"{correct}/{len(predictions)} tenses right (wrong: {', '.join(wrong)})")
-    metrics = {
-        "accuracy": correct / len(predictions),
-        "all_correct": all_correct,
-        "passed": not failures,
-    }
-    return metrics, failures
+    return {"accuracy": correct / len(predictions), "all_correct": all_correct,
+            "passed": not failures}, failures
 
 
 def architecture(layer_sizes):
     """[4, 5] -> '5-in, 4-hidden, 5-out'."""
-    hidden = "".join(f"{size}-hidden, " for size in layer_sizes[:-1])
-    return f"5-in, {hidden}{layer_sizes[-1]}-out"
+    return ", ".join([f"{N_TENSES}-in", *(f"{n}-hidden" for n in layer_sizes[:-1]),
+                      f"{layer_sizes[-1]}-out"])
 
 
 def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice):
     verdict = "PASSED" if metrics["passed"] else "FAILED: " + "; ".join(failures)
     saturated = (f"{train_metrics['saturated_start']:.0%} at the start,"
                  f" {train_metrics['saturated_end']:.0%} at the end")
-    rows = "\n".join(
-        f"| {p['tense']} | {p['english']} | {p['spanish']} | {p['predicted']} |"
-        f" {'yes' if p['correct'] else 'no'} |"
-        for p in predictions
-    )
+    rows = "\n".join(f"| {p['tense']} | {p['english']} | {p['spanish']} | {p['predicted']} |"
+                     f" {'yes' if p['correct'] else 'no'} |" for p in predictions)
     return f"""# 07 — train tense logits
 
 A {architecture(config['layer_sizes'])} tanh MLP learns the identity on the five one-hot tenses of the verb *{config['verb']}*: targets -1/+1,
-loss the sum of squared errors over 25 outputs, SGD with lr {config['lr']:g} for
+loss the sum of squared errors over {N_TENSES * N_TENSES} outputs, SGD with lr {config['lr']:g} for
 {config['epochs']} epochs, seed {config['seed']}, weights uniform(-{config['init_range']:g}, {config['init_range']:g}), biases 0.
 
 **Verdict: {verdict}**
@@ -195,10 +179,9 @@ def main(argv=None):
     metrics, failures = check(float(train_metrics["final_loss"]), predictions, max_loss)
     advice = diagnose(losses, max_loss, train_metrics["saturated_start"],
                       train_metrics["saturated_end"])
-    train_seconds = manifest["metrics"]["train_seconds"]
     write_json(args.verify, metrics)
-    write_text(args.report, report(metrics, failures, config, train_metrics, train_seconds,
-                                   predictions, advice))
+    write_text(args.report, report(metrics, failures, config, train_metrics,
+                                   manifest["metrics"]["train_seconds"], predictions, advice))
     if failures:
         log.error("verification FAILED: " + "; ".join(failures) + ". " + advice)
     else:

@@ -3,8 +3,6 @@
 PyYAML follows YAML 1.1, where `yes` is true, `010` is 8 and `1:30` is 90; DVC records the
 string 'yes', 10 and '1:30' in dvc.lock and `dvc params diff`. Reading with the same loader
 means a stage always uses the value DVC shows. Repeated keys are refused, as DVC refuses them.
-ruamel.yaml is imported on the first read, so a stage without it installed still starts and
-says what to install (stages.stage).
 """
 
 __all__ = ["read_yaml", "yaml_error_place", "YAMLError"]
@@ -16,7 +14,7 @@ class YAMLError(Exception):
 
 def read_yaml(path):
     """The data in the YAML file at `path` (None when it holds no document)."""
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # imported here: a stage without it still starts (stage.py)
     from ruamel.yaml import YAMLError as RuamelError
 
     with open(path, encoding="utf-8") as f:
@@ -25,16 +23,12 @@ def read_yaml(path):
         except UnicodeDecodeError:
             raise
         except RuamelError as err:
-            raise YAMLError(_place(err)) from None
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise YAMLError(f"{where}: {problem}") from None
         except ValueError as err:  # a well-formed scalar that is no value: `2001-13-45`, `!!int x`
             raise YAMLError(f": a value cannot be read: {err}") from None
-
-
-def _place(err):
-    mark = getattr(err, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    return f"{where}: {problem}"
 
 
 def yaml_error_place(err):
