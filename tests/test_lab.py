@@ -79,12 +79,18 @@ def test_lab_viz_builds_the_labs_expression_with_its_gradients():
     assert {name: leaf.grad for name, leaf in leaves.items()} == {"a": 4.0, "b": -4.0, "c": -12.0}
 
 
+def run_by_hand(project, script, output):
+    """`python <script> <output>` in the project, as a learner runs a lab file."""
+    result = subprocess.run([sys.executable, script, str(output)], cwd=project,
+                            capture_output=True, text=True, timeout=120, env=project_env())
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 @pytest.mark.slow
 def test_train_py_run_by_hand_trains_the_lab_and_draws_the_committed_curve(reproduced, tmp_path):
     png = tmp_path / "loss.png"
-    result = subprocess.run([sys.executable, f"{TRAIN_DIR}/train.py", str(png)], cwd=reproduced,
-                            capture_output=True, text=True, timeout=120, env=project_env())
-    assert result.returncode == 0, result.stderr
+    result = run_by_hand(reproduced, f"{TRAIN_DIR}/train.py", png)
     assert "epoch 300/300  loss 0.0531" in result.stderr
     assert "past_participle -> past_participle" in result.stderr
     assert png.read_bytes() == (reproduced / TRAIN_DIR / "loss.png").read_bytes()
@@ -93,9 +99,7 @@ def test_train_py_run_by_hand_trains_the_lab_and_draws_the_committed_curve(repro
 @pytest.mark.slow
 def test_viz_py_run_by_hand_draws_the_committed_graph(reproduced, tmp_path):
     svg = tmp_path / "graph.svg"
-    result = subprocess.run([sys.executable, f"{VIZ_DIR}/viz.py", str(svg)], cwd=reproduced,
-                            capture_output=True, text=True, timeout=120, env=project_env())
-    assert result.returncode == 0, result.stderr
+    run_by_hand(reproduced, f"{VIZ_DIR}/viz.py", svg)
     assert svg.read_bytes() == (reproduced / VIZ_DIR / "graph.svg").read_bytes()
 
 
