@@ -108,11 +108,14 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     """
     nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
-    from minigrad.tracing import compile_step  # the code generator loads on first use
+    from minigrad.tracing import compile_step, number_nodes  # loaded on first use
 
     code = compile_step(lambda: root, leaves).source.splitlines()
-    slots, forward_line, terms = _read_code(code, nodes, leaves)
+    slots = {node: f"v{s}" for node, s in number_nodes(root, leaves).items()}  # as in graph.py
     by_slot = {slot: node for node, slot in slots.items()}
+    line_of: dict[str, int] = {}  # "v3": the line that computes v3; "g3": the one summing g3
+    for n, written in enumerate(code):
+        line_of.setdefault(written.strip().partition(" = ")[0], n)
     records, grads = _walk(root, interior_nodes(root))
     at = {node: i for i, node in enumerate(nodes)}
     first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes), initial=0)))
@@ -145,7 +148,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     for i, node in enumerate(made, 1):
         shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
         text = [f"{node.op} of {shown} gives {_num(node.data)}."]
-        line = forward_line.get(node)
+        line = line_of[slots[node]] if node in slots else None
         if line is not None:
             statement = code[line].partition("  #")[0].strip()
             text.append(f"graph.py: {statement}   where {explain(statement.split('=', 1)[1])}")
@@ -161,11 +164,13 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         k = len(got[child])
         text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
-        line, spans = terms.get(slots.get(child, ""), (0, []))
-        nth = node.inputs[:j].count(child)  # x*x: x's second term via this node is its 2nd span
-        span = [s for via, *s in spans if via == slots.get(node)][nth: nth + 1]
+        span: list[int] = []  # [line, start, end]: this edge's term in graph.py
+        if child in slots:
+            line = line_of["g" + slots[child][1:]]
+            found = [[line, a, b] for via, a, b in _terms(code[line]) if via == slots[node]]
+            span = found[node.inputs[:j].count(child)] if found else []  # x*x: 2nd edge, 2nd term
         if span:
-            term_text = code[line][span[0][0]:span[0][1]]
+            term_text = code[span[0]][span[1]:span[2]]
             text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
         elif not child.inputs and child not in slots:
             text.append(f"{who(child)} is a constant in graph.py: it gets no gradient there.")
@@ -177,7 +182,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         steps.append({
             "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
             f"{who(child)}", "node": at[node], "target": at[child],
-            "edges": [first_edge[node] + j], "code": [line, *span[0]] if span else None,
+            "edges": [first_edge[node] + j], "code": span or None,
             "lines": text, "set": [cell(root, "grad", 1.0)] * (i == 1) + [
                 cell(child, "grad", total, k == uses[child])]})
     if not records:  # a lone leaf: backward only seeds it
@@ -257,56 +262,23 @@ def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
     return re.sub(r"<!--.*?-->\n|<title>node.*?</title>\n", "", svg[svg.index("<svg"):], flags=re.S)
 
 
-Spans = dict[str, tuple[int, list[tuple[str, int, int]]]]  # g-line's v: line, (via, start, end)
-
-
-def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> tuple[
-        dict[Value, str], dict[Value, int], Spans]:
-    """From the lines of compile's source: each node's name (v3), each computed node's line,
-    and the columns of each term of each gradient line. `g0 = 0.0 + g5 + v1 * g3  # via v5
-    (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
-    slots: dict[Value, str] = {}
-    forward, terms = [], {}
-    for n, line in enumerate(code):
-        try:
-            (stmt,) = ast.parse(line.strip()).body
-        except (SyntaxError, ValueError):
-            continue
-        if not isinstance(stmt, ast.Assign):
-            continue
-        if isinstance(stmt.targets[0], ast.Tuple) and isinstance(stmt.value, ast.Tuple):
-            for v, p in zip(stmt.targets[0].elts, stmt.value.elts):  # v0, v1 = p0.data, p1.data
-                if isinstance(v, ast.Name) and (m := re.fullmatch(r"p(\d+)\.data", ast.unparse(p))):
-                    slots[leaves[int(m[1])]] = v.id
-        if not isinstance(stmt.targets[0], ast.Name):
-            continue
-        name, comment = stmt.targets[0].id, line.partition("  # ")[2]
-        if re.fullmatch(r"v\d+", name):
-            used = {x.id for x in ast.walk(stmt.value) if isinstance(x, ast.Name)}
-            forward.append((n, name, {u for u in used if re.fullmatch(r"v\d+", u)}, comment))
-        elif re.fullmatch(r"g\d+", name) and comment.startswith("via "):
-            vias, parts, rest = re.findall(r"(?:via |, )(v\d+) \(", comment), [], stmt.value
-            for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
-                if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add):
-                    parts.append(rest.right)
-                    rest = rest.left
-            if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
-                    rest.left, ast.Constant):
-                rest = rest.right  # the 0.0 a param's gradient starts from
-            indent = len(line) - len(line.lstrip())
-            if len(parts) + 1 == len(vias):  # else not the format read here: no term marked
-                terms["v" + name[1:]] = (n, [
-                    (via, indent + t.col_offset, indent + (t.end_col_offset or 0))
-                    for via, t in zip(vias, [rest, *reversed(parts)])])
-    lines: dict[Value, int] = {}
-    for node in sorted((n for n in nodes if n.inputs), key=lambda n: n.order):
-        inputs = {slots[c] for c in node.inputs if c in slots}
-        for n, name, used, comment in forward:  # its line: its op, its inputs' names
-            if (comment == node.op or comment.startswith(node.op + " '")) and used == inputs \
-                    and n not in lines.values():
-                slots[node], lines[node] = name, n
-                break
-    return slots, lines, terms
+def _terms(line):
+    """(via, start, end) of each term of a gradient line of graph.py: `g0 = 0.0 + g5 + v1 * g3
+    # via v5 (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
+    vias = re.findall(r"(?:via |, )(v\d+) \(", line.partition("  # ")[2])
+    rest, parts = ast.parse(line.strip()).body[0].value, []
+    for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
+        if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add):
+            parts.append(rest.right)
+            rest = rest.left
+    if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
+            rest.left, ast.Constant):
+        rest = rest.right  # the 0.0 a param's gradient starts from
+    if len(parts) + 1 != len(vias):  # not the format read here: no term marked
+        return []
+    indent = len(line) - len(line.lstrip())
+    return [(via, indent + t.col_offset, indent + t.end_col_offset)
+            for via, t in zip(vias, [rest, *reversed(parts)])]
 
 
 def _num(x: float) -> str:

@@ -34,7 +34,7 @@ from minigrad.ops import FLOATS
 from minigrad.scalar import Value, interior_nodes
 from minigrad.symbols import ADD, ATOM, CALLED, Rules, number
 
-__all__ = ["compile_step", "Step", "trace"]
+__all__ = ["compile_step", "Step", "trace", "number_nodes"]
 
 UNROLL_LIMIT = 10_000  # above this many backward terms, the looped form (loops.py)
 _FAST = {"exp": math.exp, "pow": math.pow}  # raise where FLOATS' return inf: see Step
@@ -99,20 +99,25 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
             raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
         lr = float(lr)
     root = trace(loss_fn)
-    slot = {p: i for i, p in enumerate(params)}  # params first, then the nodes, oldest first
-    nodes, terms = [], 0
-    for node in reversed(interior_nodes(root)):
-        if any(a in slot for a in node.inputs):  # it depends on a param: computed every step
-            slot[node] = len(slot)
-            nodes.append(node)
-            terms += 1 + len(node.inputs)
-    if terms > UNROLL_LIMIT:
+    slot = number_nodes(root, params)
+    nodes = [node for node in slot if node.inputs]  # not the params: the computed nodes
+    if sum(1 + len(node.inputs) for node in nodes) > UNROLL_LIMIT:
         from minigrad.loops import LoopedWriter  # loaded by the first wide graph only
 
         writer: Writer = LoopedWriter(root, params, nodes, slot, lr)
     else:
         writer = StraightWriter(root, params, nodes, slot, lr)
     return Step(writer.write(), writer.names, tuple(params), lr)
+
+
+def number_nodes(root, params):
+    """{Value: its slot, k of v<k>}: the params first, then, oldest first, every node that
+    depends on a param (computed every step; the others are constants frozen at trace time)."""
+    slot = {p: i for i, p in enumerate(params)}
+    for node in reversed(interior_nodes(root)):
+        if any(a in slot for a in node.inputs):
+            slot[node] = len(slot)
+    return slot
 
 
 def _check_params(params):
