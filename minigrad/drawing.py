@@ -78,18 +78,14 @@ def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] |
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="12")
     dot.attr("edge", arrowsize="0.7")
     for i, node in enumerate(nodes):
-        name = _escape(node.label or node.op)
+        # shown literally: {, }, |, <, > and quotes are a record label's syntax
+        name = _RECORD_SPECIALS.sub(r"\\\1", node.label or node.op) or " "
         grad = node.grad if grads is None else grads.get(node, 0.0)
         extra = {} if ids is None else {"id": f"{ids}n{i}"}
         dot.node(names[node], f"{{ {name} | {node.data:.4f} | {grad:.4f} }}", **extra)
     for k, (child, node) in enumerate(edges):
         dot.edge(names[child], names[node], **({} if ids is None else {"id": f"{ids}e{k}"}))
     return dot
-
-
-def _escape(text: str) -> str:
-    """Text shown literally inside a record label ({, }, |, <, > and quotes are syntax)."""
-    return _RECORD_SPECIALS.sub(r"\\\1", text) or " "
 
 
 # -- graph_page: the forward and backward pass, one step at a time -------------------------------
@@ -197,12 +193,9 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     return re.sub(r"\{\{(\w+)\}\}", lambda m: fills[m[1]], page)  # one pass: no fill refilled
 
 
-# node, j, its j-th input, local derivative, upstream, their product, input's grad before, after
-Record = tuple[Value, int, Value, float, float, float, float, float]
-
-
-def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value, float]]:
-    """Value.backward's loop over `order`, on a dict: a record per edge, and the grads."""
+def _walk(root, order):
+    """Value.backward's loop over `order`, on a dict: a record per edge, (node, j, its j-th
+    input, local derivative, upstream, their product, input's grad before, after), and the grads."""
     grads = {root: 1.0}
     records = []
     for node in order:
@@ -215,14 +208,6 @@ def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value
     return records, grads
 
 
-def _first_reached(root: Value) -> list[Value]:
-    """The nodes with inputs, each processed as soon as it is first reached from `root`."""
-    queue = [root] if root.inputs else []
-    for node in queue:  # the list grows while it is walked: breadth first
-        queue += [c for c in dict.fromkeys(node.inputs) if c.inputs and c not in queue]
-    return queue
-
-
 def _order_example() -> tuple[dict[str, Any], tuple[Value, dict[Value, float]]]:
     """d = 2*a; e = 3*d; L = d + e at a = 1, walked in both orders, as rows of text, with one
     sentence on why they differ; and its root with the grads of the topological walk."""
@@ -231,9 +216,12 @@ def _order_example() -> tuple[dict[str, Any], tuple[Value, dict[Value, float]]]:
     e = 3 * d
     root = d + e
     d.label, e.label, root.label = "d", "e", "L"
+    reached = [root]  # each node processed when first reached: breadth first, as it grows
+    for node in reached:
+        reached += [c for c in dict.fromkeys(node.inputs) if c.inputs and c not in reached]
     walks, result = [], {}
     for title, order in (("Topological order, as backward() walks", interior_nodes(root)),
-                         ("First reached, first processed", _first_reached(root))):
+                         ("First reached, first processed", reached)):
         records, grads = result[title[0]] = _walk(root, order)
         done: set[Value] = set()
         rows = []

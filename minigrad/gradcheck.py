@@ -36,15 +36,11 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     out.backward()
     analytic = [v.grad for v in values]
-    numeric = []
-    for i in range(len(inputs)):
-        shifted_up = list(inputs)
-        shifted_down = list(inputs)
-        shifted_up[i] = inputs[i] + eps
-        shifted_down[i] = inputs[i] - eps
-        up = f(*(Value(x) for x in shifted_up)).data
-        down = f(*(Value(x) for x in shifted_down)).data
-        numeric.append((up - down) / (2 * eps))
+
+    def shifted(i: int, step: float) -> float:  # f with input i moved by step
+        return f(*(Value(x + step if j == i else x) for j, x in enumerate(inputs))).data
+
+    numeric = [(shifted(i, eps) - shifted(i, -eps)) / (2 * eps) for i in range(len(inputs))]
     worst_index, worst_error, worst_excess = -1, 0.0, -math.inf
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         if math.isfinite(a) and math.isfinite(n):

@@ -41,14 +41,9 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {})
         if os.environ.get(SWITCH, "").strip().lower() == "json":
-            entry = {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                + f".{int(record.msecs):03d}Z",
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-                **fields,
-            }
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            entry = {"time": f"{stamp}.{int(record.msecs):03d}Z", "level": record.levelname.lower(),
+                     "logger": record.name, "message": record.getMessage(), **fields}
             if record.exc_info:
                 entry["exception"] = self.formatException(record.exc_info)
             return json.dumps(entry, default=str)

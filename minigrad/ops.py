@@ -92,22 +92,13 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-def _relu(x):
-    return x if x > 0 else 0.0
-
-
-def _step(x):  # the slope of relu: 1 right of 0, else 0
-    return 1.0 if x > 0 else 0.0
-
-
-def _sign(x):  # the slope of abs: -1, 0 at 0, 1
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
 # The namespace `m` when a rule runs on floats (a plain namespace: its lookups are the cheapest).
 FLOATS = types.SimpleNamespace(
-    exp=_exp, log=math.log, tanh=math.tanh, sigmoid=_sigmoid, pow=_pow,
-    relu=_relu, abs=abs, step=_step, sign=_sign, not_=operator.not_,
+    exp=_exp, log=math.log, tanh=math.tanh, sigmoid=_sigmoid, pow=_pow, abs=abs,
+    relu=lambda x: x if x > 0 else 0.0,
+    step=lambda x: 1.0 if x > 0 else 0.0,  # the slope of relu: 1 right of 0, else 0
+    sign=lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0,  # the slope of abs: -1, 0 at 0, 1
+    not_=operator.not_,
 )
 
 

@@ -154,8 +154,7 @@ class Writer:
         s = self.slot.get(a)
         return (self.pattern % s, ATOM) if s is not None else number(getattr(a, "data", a))
 
-    def operands(self, args):
-        """The sources of a node's operands, and their precedences."""
+    def operands(self, args):  # the sources of a node's operands, and their precedences
         texts, precs = zip(*map(self.operand, args)) if args else ((), ())
         return list(texts), precs
 
@@ -165,9 +164,8 @@ class Writer:
     def check(self, node, rule, texts, out, body):
         """The line that calls the op's check where its guard holds (ops.py), if it has one."""
         if rule.guard is not None:
-            check = node.rule.check
-            name = f"check_{check.__name__.lstrip('_').removeprefix('check_')}"
-            self.names[name] = check
+            name = node.rule.check.__name__.lstrip("_")  # ops.py's _check_log: check_log
+            self.names[name] = node.rule.check
             call = f"{name}({', '.join(texts)})"
             body.append(call if rule.guard is True else
                         f"if {rule.guard.format(*texts, out)}: {call}")
