@@ -254,19 +254,12 @@ def _terms(line):
     """(via, start, end) of each term of a gradient line of graph.py: `g0 = 0.0 + g5 + v1 * g3
     # via v5 (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
     vias = re.findall(r"(?:via |, )(v\d+) \(", line.partition("  # ")[2])
-    rest, parts = ast.parse(line.strip()).body[0].value, []
-    for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
-        if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add):
-            parts.append(rest.right)
-            rest = rest.left
-    if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
-            rest.left, ast.Constant):
-        rest = rest.right  # the 0.0 a param's gradient starts from
-    if len(parts) + 1 != len(vias):  # not the format read here: no term marked
-        return []
+    addends = [ast.parse(line.strip()).body[0].value]
+    while isinstance(addends[0], ast.BinOp) and isinstance(addends[0].op, ast.Add):
+        addends[:1] = [addends[0].left, addends[0].right]  # a + b + c is (a + b) + c
     indent = len(line) - len(line.lstrip())
     return [(via, indent + t.col_offset, indent + t.end_col_offset)
-            for via, t in zip(vias, [rest, *reversed(parts)])]
+            for via, t in zip(vias, addends[len(addends) - len(vias):])]
 
 
 def _num(x: float) -> str:

@@ -224,14 +224,6 @@ def _items(lines):
 def roll(items, max_period=8, min_reps=3):
     """Runs of `period` items repeated with the same lines and numbers stepping evenly, as
     loops; applied again to its own result, for loops of loops."""
-    while True:
-        rolled = _roll_once(items, max_period, min_reps)
-        if len(rolled) == len(items):
-            return rolled
-        items = rolled
-
-
-def _roll_once(items, max_period, min_reps):
     out, i, n = [], 0, len(items)
     sigs = [item.sig for item in items]
     while i < n:
@@ -264,7 +256,7 @@ def _roll_once(items, max_period, min_reps):
         loop.depth = 1 + max((b.depth for b in loop.body if b.body is not None), default=0)
         out.append(loop)
         i += reps * period
-    return out
+    return out if len(out) == n else roll(out, max_period, min_reps)
 
 
 def _write_items(items, indent=0, params=None):

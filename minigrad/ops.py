@@ -21,14 +21,9 @@ constant): the rule still states a derivative for it, which the engine never use
 import math
 import operator
 import types
-from collections.abc import Callable
-from typing import Any
 
-__all__ = [
-    "Op", "FLOATS", "OPS", "short_number",
-    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "RPOW", "VPOW",
-    "EXP", "LOG", "TANH", "RELU", "SIGMOID", "ABS", "SUM", "DOT", "SSE",
-]
+__all__ = ["Op", "FLOATS", "OPS", "short_number", "ADD", "SUB", "MUL", "DIV", "NEG", "POW",
+           "RPOW", "VPOW", "EXP", "LOG", "TANH", "RELU", "SIGMOID", "ABS", "SUM", "DOT", "SSE"]
 
 
 class Op:
@@ -44,10 +39,7 @@ class Op:
 
     __slots__ = ("name", "forward", "local", "check", "guard", "describe")
 
-    def __init__(self, name: str, forward: Callable[..., Any], local: Callable[..., Any],
-                 check: Callable[..., None] | None = None,
-                 describe: Callable[[tuple], str] | None = None,
-                 guard: Callable[..., Any] | None = None) -> None:
+    def __init__(self, name, forward, local, check=None, describe=None, guard=None):
         self.name = name
         self.forward = forward
         self.local = local
@@ -55,7 +47,7 @@ class Op:
         self.guard = guard
         self.describe = describe or (lambda args: name)
 
-    def __repr__(self) -> str:
+    def __repr__(self):
         return f"Op({self.name!r})"
 
 

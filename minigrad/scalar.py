@@ -46,26 +46,20 @@ class Value:
     # numbers with no graph behind them, which grad refuses to differentiate (autograd.py).
     __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order",
                  "_detached")
-    data: float
-    grad: float
-    label: str
-    rule: "Op | None"
-    args: tuple
-    inputs: "tuple[Value, ...]"
-    local_grads: "tuple[float, ...]"
-    order: int
     _detached: bool
 
     def __init__(self, data: float, label: str = "") -> None:
         number = _constant(data)
         if number is None:
             raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
-        self.data = number
-        self.grad = 0.0
-        self.label = label
-        self.rule = None
-        self.args = self.inputs = self.local_grads = ()
-        self.order = _next_order()
+        self.data: float = number
+        self.grad: float = 0.0
+        self.label: str = label
+        self.rule: Op | None = None
+        self.args: tuple = ()
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.order: int = _next_order()
 
     @property
     def op(self) -> str:
@@ -165,8 +159,7 @@ class Value:
         elif _all_values(args):  # a hidden layer's neuron: every operand is a node
             out, local = _run(DOT, args, [a.data for a in args])  # type: ignore[union-attr]
             return _node(out, DOT, args, args, local)
-        operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
-        return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))
+        return _apply(DOT, tuple(_operand(a, "dot") for a in args))
 
     @staticmethod
     def squared_error(outputs: Sequence["Value"], targets: Sequence[Operand]) -> "Value":

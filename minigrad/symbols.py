@@ -14,7 +14,6 @@ import numbers
 import operator
 import re
 import types
-from typing import Any
 
 from minigrad.scalar import Value
 
@@ -32,8 +31,7 @@ class Sym:
 
     __slots__ = ("text", "prec", "op", "left", "right")
 
-    def __init__(self, text: str, prec: int = ATOM, op: Any = None, left: Any = None,
-                 right: Any = None) -> None:
+    def __init__(self, text, prec=ATOM, op=None, left=None, right=None):
         self.text, self.prec, self.op, self.left, self.right = text, prec, op, left, right
 
     def __bool__(self):
