@@ -126,12 +126,11 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         return f"d{short(root)}/d{short(node)}"
 
     def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
-        found = [n.id for n in ast.walk(ast.parse(text.strip()))
-                 if isinstance(n, ast.Name) and re.fullmatch(r"[vg]\d+", n.id)]
+        names = dict.fromkeys(re.findall(r"\b[vg]\d+\b", text))  # each once, in reading order
+        named = [(name, by_slot["v" + name[1:]]) for name in names]  # g3 is node v3's gradient
         return ", ".join(
-            (f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
-             else f"{name} = {d(v)} = {_num(grads[v])}")
-            for name in dict.fromkeys(found) if (v := by_slot.get("v" + name[1:])) is not None)
+            f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
+            else f"{name} = {d(v)} = {_num(grads[v])}" for name, v in named)
 
     def cell(node: Value, field: str, value: float, done: bool = True) -> list[Any]:
         return [at[node], field, repr(value), f"{value:.4f}", done]

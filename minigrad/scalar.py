@@ -10,8 +10,8 @@ accumulation is fixed by the graph alone, so results are bit-identical from run 
 
 import itertools
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
 from typing import NoReturn, Union
 
 from minigrad.ops import ABS, ADD, DIV, DOT, EXP, FLOATS, LOG, MUL, NEG, POW, RELU, RPOW, SIGMOID
@@ -205,20 +205,16 @@ class Value:
         return format(self.data, spec) if spec else str(self)
 
     def __lt__(self, other: Operand) -> bool:
-        other = _compared(other, "<")
-        return NotImplemented if other is None else self.data < other
+        return _compare(self, other, "<", operator.lt)
 
     def __le__(self, other: Operand) -> bool:
-        other = _compared(other, "<=")
-        return NotImplemented if other is None else self.data <= other
+        return _compare(self, other, "<=", operator.le)
 
     def __gt__(self, other: Operand) -> bool:
-        other = _compared(other, ">")
-        return NotImplemented if other is None else self.data > other
+        return _compare(self, other, ">", operator.gt)
 
     def __ge__(self, other: Operand) -> bool:
-        other = _compared(other, ">=")
-        return NotImplemented if other is None else self.data >= other
+        return _compare(self, other, ">=", operator.ge)
 
     # -- backward ----------------------------------------------------------------------------
 
@@ -227,11 +223,10 @@ class Value:
 
         Leaves (nodes with no inputs, such as parameters) accumulate: their grad is *added
         to*, so zero them between steps, and calling backward() twice doubles them, as in
-        PyTorch. Interior nodes hold this call's gradient. The walk is iterative, so a graph
-        of any depth works.
+        PyTorch. Interior nodes hold this call's gradient. The order: see interior_nodes.
         """
         interior = interior_nodes(self)
-        for node in interior:  # interior nodes hold only this call's gradient
+        for node in interior:
             node.grad = 0.0
         self.grad = 1.0 if self.inputs else self.grad + 1.0
         for node in interior:
@@ -339,7 +334,7 @@ def _node(data, rule, args, inputs, local_grads):
 
 _new_value = object.__new__
 _next_order = itertools.count().__next__
-_creation_order = attrgetter("order")
+_creation_order = operator.attrgetter("order")
 
 
 # -- operands -----------------------------------------------------------------------------------
@@ -368,11 +363,12 @@ def _operand(x, where):
     return number
 
 
-def _compared(x, what):
-    """The number of a Value or a real number, for comparisons (None for anything else)."""
+def _compare(value, other, what, compare):
+    """value `what` other, on the data; NotImplemented when other is not a Value or a number."""
     if tracing:
         _refuse(what)
-    return x.data if type(x) is Value else _constant(x)
+    number = other.data if type(other) is Value else _constant(other)
+    return NotImplemented if number is None else compare(value.data, number)
 
 
 def _refuse(what) -> NoReturn:

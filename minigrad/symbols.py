@@ -9,7 +9,6 @@ rule that asks about one (x ** n asks whether n == 0) gets an answer. Branches o
 in the namespace's functions (relu, step, sign): they become conditional expressions.
 """
 
-import math
 import numbers
 import operator
 import re
@@ -69,16 +68,12 @@ def _sym(x):
 
 
 def number(x):
-    """(source, precedence) of a constant: repr round-trips every float; inf and nan are names."""
+    """(source, precedence) of a constant: repr round-trips every float and writes inf and nan
+    as names (the step's globals); a negative number is written in parentheses as an operand."""
     if type(x) is int:
         return repr(x), ATOM
-    x = float(x)
-    if x != x:
-        return "nan", ATOM
-    if math.isinf(x):
-        return ("inf", ATOM) if x > 0 else ("-inf", NEG)
-    text = repr(x)
-    return text, ADD if text[0] == "-" else ATOM  # a sign: written in parentheses as an operand
+    text = repr(float(x))
+    return text, NEG if text == "-inf" else ADD if text[0] == "-" else ATOM
 
 
 def _call(name):
