@@ -66,10 +66,8 @@ def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] |
     try:
         import graphviz  # type: ignore[import-untyped]
     except ModuleNotFoundError as err:
-        raise ModuleNotFoundError(
-            "draw_dot needs Graphviz's Python binding: pip install 'minigrad[draw]'",
-            name=err.name,
-        ) from None
+        raise ModuleNotFoundError("draw_dot needs Graphviz's Python binding: pip install "
+                                  "'minigrad[draw]'", name=err.name) from None
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     nodes, edges = trace(root)

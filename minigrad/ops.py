@@ -104,9 +104,8 @@ def _check_divisor(a, b):
 
 def _check_pow(x, n):
     if x < 0 and not float(n).is_integer():
-        raise ValueError(
-            f"pow: negative base {x!r} with fractional exponent {n!r} has no real result"
-        )
+        raise ValueError(f"pow: negative base {x!r} with fractional exponent {n!r} has no "
+                         "real result")
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"pow: base 0.0 with negative exponent {n!r}")
 

@@ -12,7 +12,7 @@ import itertools
 import numbers
 import operator
 from collections.abc import Iterable, Sequence
-from typing import NoReturn, Union
+from typing import Union
 
 from minigrad.ops import ABS, ADD, DIV, DOT, EXP, FLOATS, LOG, MUL, NEG, POW, RELU, RPOW, SIGMOID
 from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
@@ -182,23 +182,19 @@ class Value:
 
     def item(self) -> float:
         """The data, a float, as PyTorch's tensor.item() (the same as `v.data` or float(v))."""
-        if tracing:
-            _refuse("item()")
+        _refuse_while_tracing("item()")
         return self.data
 
     def __float__(self) -> float:  # so math.tanh(v) works, and returns a float with no gradient
-        if tracing:
-            _refuse("float()")
+        _refuse_while_tracing("float()")
         return self.data
 
     def __bool__(self) -> bool:
-        if tracing:
-            _refuse("bool() (an if, while, and/or or not)")
+        _refuse_while_tracing("bool() (an if, while, and/or or not)")
         return self.data != 0
 
     def __round__(self, ndigits: int | None = None) -> float:
-        if tracing:
-            _refuse("round()")
+        _refuse_while_tracing("round()")
         return float(round(self.data, ndigits))
 
     def __format__(self, spec: str) -> str:  # f"{v:.2f}" formats the data; f"{v}" the repr
@@ -365,18 +361,17 @@ def _operand(x, where):
 
 def _compare(value, other, what, compare):
     """value `what` other, on the data; NotImplemented when other is not a Value or a number."""
-    if tracing:
-        _refuse(what)
+    _refuse_while_tracing(what)
     number = other.data if type(other) is Value else _constant(other)
     return NotImplemented if number is None else compare(value.data, number)
 
 
-def _refuse(what) -> NoReturn:
-    raise TypeError(
-        f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
-        "compiled step would freeze that decision at the traced data for every step. "
-        "Use an op that branches on data (relu, abs, ...), or train with the eager engine."
-    )
+def _refuse_while_tracing(what):
+    if tracing:
+        raise TypeError(
+            f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
+            "compiled step would freeze that decision at the traced data for every step. "
+            "Use an op that branches on data (relu, abs, ...), or train with the eager engine.")
 
 
 def _all_values(items):

@@ -89,8 +89,8 @@ def _if(condition, then, otherwise):
 def _not(condition):  # `not` itself cannot be overloaded; a guard on numbers gets a bool
     if type(condition) is not Sym:
         return not condition
-    return Sym(f"not ({condition.text})" if condition.prec < NOT else f"not {condition.text}",
-               NOT)
+    text = f"({condition.text})" if condition.prec < NOT else condition.text
+    return Sym(f"not {text}", NOT)
 
 
 # The namespace `m` when a rule runs on symbols. exp, pow and the rest are calls to the
