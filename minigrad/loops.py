@@ -13,7 +13,7 @@ import itertools
 import re
 
 from minigrad.scalar import Value
-from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, times
+from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, rule_of, times
 from minigrad.tracing import Writer
 
 __all__ = ["LoopedWriter", "ROLL_MIN"]
@@ -117,7 +117,7 @@ class LoopedWriter(Writer):
 
     def write_forward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = self.pattern % self.slot[node]
         self.check(node, rule, texts, out, body)
         if rule.fold is None or len(rule.fold[2]) < ROLL_MIN:
@@ -134,7 +134,7 @@ class LoopedWriter(Writer):
 
     def write_backward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         s, n = self.slot[node], len(node.args)
         out, upstream = self.pattern % s, self.grad(s)
         where = f"  # via {out} ({node.op})"

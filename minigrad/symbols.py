@@ -16,7 +16,7 @@ import types
 
 from minigrad.scalar import Value
 
-__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "Rules", "number",
+__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "rule_of", "number",
            "times", "holes"]
 
 # precedences, as Python's: a part is parenthesized when it binds less than where it goes
@@ -159,27 +159,22 @@ class Rule:
                 j = end
 
 
-class Rules:
-    """The rules run on symbols during one `compile` call, by op, constants and precedences."""
-
-    def __init__(self):
-        self.found = {}
-
-    def of(self, op, args, slot, precs):
-        """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences
-        `precs`. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
-        Rule for every node of its size (its constants become one of its loops' streams). A
-        unary or binary rule runs with its constants as numbers."""
-        if len(args) > 2:
-            rule = self.found.get((op, precs))
-            if rule is None:
-                syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-                rule = self.found[op, precs] = Rule(op, syms)
-            return rule
-        syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
-                for j, a in enumerate(args)]
-        shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
-        rule = self.found.get(shape)
+def rule_of(found, op, args, slot, precs):
+    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`.
+    `found` holds the rules already run (during one `compile` call), by op, constants and
+    precedences. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
+    Rule for every node of its size (its constants become one of its loops' streams). A
+    unary or binary rule runs with its constants as numbers."""
+    if len(args) > 2:
+        rule = found.get((op, precs))
         if rule is None:
-            rule = self.found[shape] = Rule(op, syms)
+            syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
+            rule = found[op, precs] = Rule(op, syms)
         return rule
+    syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
+            for j, a in enumerate(args)]
+    shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
+    rule = found.get(shape)
+    if rule is None:
+        rule = found[shape] = Rule(op, syms)
+    return rule

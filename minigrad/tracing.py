@@ -32,26 +32,12 @@ from collections.abc import Callable, Iterable
 from minigrad import scalar
 from minigrad.ops import FLOATS
 from minigrad.scalar import Value, interior_nodes
-from minigrad.symbols import ADD, ATOM, CALLED, Rules, number
+from minigrad.symbols import ADD, ATOM, CALLED, number, rule_of
 
-__all__ = ["compile_step", "Step", "trace", "number_nodes"]
+__all__ = ["compile_step", "Step", "number_nodes"]
 
 UNROLL_LIMIT = 10_000  # above this many backward terms, the looped form (loops.py)
 _FAST = {"exp": math.exp, "pow": math.pow}  # raise where FLOATS' return inf: see Step
-
-
-def trace(loss_fn: Callable[[], Value]) -> Value:
-    """loss_fn(), with every decision on a Value's data refused (scalar.py's `tracing`)."""
-    was = scalar.tracing
-    scalar.tracing = True
-    try:
-        root = loss_fn()
-    finally:
-        scalar.tracing = was
-    if type(root) is not Value:
-        raise TypeError(f"minigrad.compile: loss_fn must return a Value, got "
-                        f"{type(root).__name__} {root!r}")
-    return root
 
 
 class Step:
@@ -98,7 +84,15 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
             raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
         lr = float(lr)
-    root = trace(loss_fn)
+    was = scalar.tracing
+    scalar.tracing = True  # loss_fn() with every decision on a Value's data refused (scalar.py)
+    try:
+        root = loss_fn()
+    finally:
+        scalar.tracing = was
+    if type(root) is not Value:
+        raise TypeError(f"minigrad.compile: loss_fn must return a Value, got "
+                        f"{type(root).__name__} {root!r}")
     slot = number_nodes(root, params)
     nodes = [node for node in slot if node.inputs]  # not the params: the computed nodes
     if sum(1 + len(node.inputs) for node in nodes) > UNROLL_LIMIT:
@@ -146,7 +140,7 @@ class Writer:
     def __init__(self, root, params, nodes, slot, lr):
         self.root, self.params, self.nodes, self.slot, self.lr = root, params, nodes, slot, lr
         self.root_slot = slot.get(root)
-        self.rules = Rules()  # for this call only
+        self.rules = {}  # the rules run on symbols, for this call only (symbols.rule_of)
         self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
 
     def operand(self, a):
@@ -222,7 +216,7 @@ class StraightWriter(Writer):
 
     def forward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = f"v{self.slot[node]}"
         self.made[node] = rule, texts
         self.check(node, rule, texts, out, body)
