@@ -24,17 +24,13 @@ def _is_number(x):  # bool is a flag, not a number
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _check_init_range(init_range):
-    if not (_is_number(init_range) and 0 < init_range < math.inf):  # nan fails both
-        raise ValueError(f"init_range must be a finite number > 0, got {init_range!r}")
-
-
 class Neuron:
     """tanh(bias + sum(w_i * x_i)), weights uniform(-init_range, init_range), bias 0."""
 
     def __init__(self, n_in: int, init_range: float = 1.0) -> None:
         _check_size("Neuron n_in", n_in)
-        _check_init_range(init_range)
+        if not (_is_number(init_range) and 0 < init_range < math.inf):  # nan fails both
+            raise ValueError(f"init_range must be a finite number > 0, got {init_range!r}")
         self.w = [Value(random.uniform(-init_range, init_range)) for _ in range(n_in)]
         self.b = Value(0.0)
 

@@ -79,7 +79,16 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
     """
     if not callable(loss_fn):
         raise TypeError(f"minigrad.compile: loss_fn must be callable, got {loss_fn!r}")
-    params = _check_params(params)
+    params = list(params)
+    seen: dict[Value, int] = {}
+    for i, p in enumerate(params):
+        problem = (f"is {type(p).__name__} {p!r}" if type(p) is not Value else
+                   f"= {p!r} is the result of an op ({p.op})" if p.inputs else
+                   f"is params[{seen[p]}] again" if p in seen else None)
+        if problem:
+            raise ValueError(f"minigrad.compile: params[{i}] {problem}; params must be "
+                             "distinct leaf Values")
+        seen[p] = i
     if lr is not None:
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
             raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
@@ -112,19 +121,6 @@ def number_nodes(root, params):
         if any(a in slot for a in node.inputs):
             slot[node] = len(slot)
     return slot
-
-
-def _check_params(params):
-    params, seen = list(params), {}
-    for i, p in enumerate(params):
-        problem = (f"is {type(p).__name__} {p!r}" if type(p) is not Value else
-                   f"= {p!r} is the result of an op ({p.op})" if p.inputs else
-                   f"is params[{seen[p]}] again" if p in seen else None)
-        if problem:
-            raise ValueError(f"minigrad.compile: params[{i}] {problem}; params must be "
-                             "distinct leaf Values")
-        seen[p] = i
-    return params
 
 
 # -- writing the step ------------------------------------------------------------------------------
