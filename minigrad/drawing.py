@@ -114,14 +114,12 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     at = {node: i for i, node in enumerate(nodes)}
     first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes), initial=0)))
 
-    def short(node: Value) -> str:  # a node's name in the text: a, v3 or, for the root, L
-        return node.label or ("L" if node is root else slots.get(node, node.op))
-
-    def who(node: Value) -> str:
-        return short(node) if node.label else f"{short(node)} ({node.op})"
+    # a node's name in the text: a, v3 or, for the root, L; and with its op: v3 (*)
+    short = {n: n.label or ("L" if n is root else slots.get(n, n.op)) for n in nodes}
+    who = {n: short[n] if n.label else f"{short[n]} ({n.op})" for n in nodes}
 
     def d(node: Value) -> str:
-        return f"d{short(root)}/d{short(node)}"
+        return f"d{short[root]}/d{short[node]}"
 
     def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
         names = dict.fromkeys(re.findall(r"\b[vg]\d+\b", text))  # each once, in reading order
@@ -139,14 +137,14 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         "lines": ["Press → (or Next) to run the forward pass, one node at a time."]}]
     made = interior_nodes(root)[::-1]
     for i, node in enumerate(made, 1):
-        shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
+        shown = ", ".join(f"{who[c]} = {_num(c.data)}" for c in node.inputs)
         text = [f"{node.op} of {shown} gives {_num(node.data)}."]
         line = line_of[slots[node]] if node in slots else None
         if line is not None:
             statement = code[line].partition("  #")[0].strip()
             text.append(f"graph.py: {statement}   where {explain(statement.split('=', 1)[1])}")
         steps.append({
-            "phase": "forward", "title": f"Forward {i} of {len(made)}: {who(node)}",
+            "phase": "forward", "title": f"Forward {i} of {len(made)}: {who[node]}",
             "node": at[node], "edges": [first_edge[node] + j for j in range(len(node.inputs))],
             "code": None if line is None else [line], "set": [cell(node, "data", node.data)],
             "lines": text})
@@ -155,7 +153,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     for i, (node, j, child, local, up, term, before, total) in enumerate(records, 1):
         got.setdefault(child, []).append(term)
         k = len(got[child])
-        text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
+        text = [f"{who[node]} is processed: its gradient {d(node)} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
         span: list[int] = []  # [line, start, end]: this edge's term in graph.py
         if child in slots:
@@ -166,15 +164,15 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
             term_text = code[span[0]][span[1]:span[2]]
             text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
         elif not child.inputs and child not in slots:
-            text.append(f"{who(child)} is a constant in graph.py: it gets no gradient there.")
+            text.append(f"{who[child]} is a constant in graph.py: it gets no gradient there.")
         sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
             _num(before), _paren(term)]  # many terms: the sum so far, then this one
         more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
         text.append(f"{d(child)}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
                     + f"   ({more})")
         steps.append({
-            "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
-            f"{who(child)}", "node": at[node], "target": at[child],
+            "phase": "backward", "title": f"Backward {i} of {len(records)}: {who[node]} → "
+            f"{who[child]}", "node": at[node], "target": at[child],
             "edges": [first_edge[node] + j], "code": span or None,
             "lines": text, "set": [cell(root, "grad", 1.0)] * (i == 1) + [
                 cell(child, "grad", total, k == uses[child])]})
@@ -183,7 +181,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     example, example_graph = _order_example()
     data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps, "code": code,
             "example": example}
-    fills = {"expression": escape(expression or short(root)), "graph": _svg(root, grads, "g"),
+    fills = {"expression": escape(expression or short[root]), "graph": _svg(root, grads, "g"),
              "example_graph": _svg(*example_graph, "o"),
              "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")

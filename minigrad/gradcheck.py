@@ -49,5 +49,4 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-
             error, allowed = (0.0 if a == n else math.inf), 0.0
         if error - allowed > worst_excess:
             worst_index, worst_error, worst_excess = i, error, error - allowed
-    passed = worst_excess <= 0
-    return GradcheckResult(analytic, numeric, worst_index, worst_error, passed)
+    return GradcheckResult(analytic, numeric, worst_index, worst_error, worst_excess <= 0)

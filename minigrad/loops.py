@@ -69,9 +69,8 @@ class LoopedWriter(Writer):
             self.names["C"] = [values for _, values in self.constants.values()]
 
     def lay_out(self, body):
-        items = [item for line in body for item in (_items([line]) if type(line) is str
-                                                    else [line])]
-        return _write_items(roll(items))
+        # body holds text (from start, finish, ...) and the items that predicted wrote
+        return _write_items(roll([_items([x])[0] if type(x) is str else x for x in body]))
 
     def predicted(self, writer, node, body):
         """writer(node, body), or the lines it would write, predicted.
