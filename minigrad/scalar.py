@@ -150,8 +150,7 @@ class Value:
         args = (*weights, *xs, bias)
         if _all_floats(xs):
             if type(bias) is Value and _all_values(weights):
-                # a first layer's neuron: its inputs are constants, so only the weights and
-                # the bias are nodes
+                # a first layer's neuron: its inputs are constants, its weights and bias nodes
                 # (mypy cannot see the checks' narrowing: weights are Values, xs floats)
                 data = [*[w.data for w in weights], *xs, bias.data]  # type: ignore[union-attr]
                 out, local = _run(DOT, args, data)
