@@ -114,19 +114,17 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     at = {node: i for i, node in enumerate(nodes)}
     first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes), initial=0)))
 
-    # a node's name in the text: a, v3 or, for the root, L; and with its op: v3 (*)
+    # a node's name in the text: a, v3 or, for the root, L; with its op: v3 (*); its gradient
     short = {n: n.label or ("L" if n is root else slots.get(n, n.op)) for n in nodes}
     who = {n: short[n] if n.label else f"{short[n]} ({n.op})" for n in nodes}
-
-    def d(node: Value) -> str:
-        return f"d{short[root]}/d{short[node]}"
+    d = {n: f"d{short[root]}/d{short[n]}" for n in nodes}  # dL/dv3
 
     def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
         names = dict.fromkeys(re.findall(r"\b[vg]\d+\b", text))  # each once, in reading order
         named = [(name, by_slot["v" + name[1:]]) for name in names]  # g3 is node v3's gradient
         return ", ".join(
             f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
-            else f"{name} = {d(v)} = {_num(grads[v])}" for name, v in named)
+            else f"{name} = {d[v]} = {_num(grads[v])}" for name, v in named)
 
     def cell(node: Value, field: str, value: float, done: bool = True) -> list[Any]:
         return [at[node], field, repr(value), f"{value:.4f}", done]
@@ -153,7 +151,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     for i, (node, j, child, local, up, term, before, total) in enumerate(records, 1):
         got.setdefault(child, []).append(term)
         k = len(got[child])
-        text = [f"{who[node]} is processed: its gradient {d(node)} = {_num(up)} is complete.",
+        text = [f"{who[node]} is processed: its gradient {d[node]} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
         span: list[int] = []  # [line, start, end]: this edge's term in graph.py
         if child in slots:
@@ -168,7 +166,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
             _num(before), _paren(term)]  # many terms: the sum so far, then this one
         more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
-        text.append(f"{d(child)}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
+        text.append(f"{d[child]}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
                     + f"   ({more})")
         steps.append({
             "phase": "backward", "title": f"Backward {i} of {len(records)}: {who[node]} → "
