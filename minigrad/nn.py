@@ -80,10 +80,9 @@ class MLP:
             raise ValueError("layer_sizes must list at least one layer, got []")
         for size in layer_sizes:
             _check_size(f"each of layer_sizes {layer_sizes}", size)
-        sizes = [n_in, *layer_sizes]
         self.n_in = n_in
         self.layer_sizes = layer_sizes
-        self.layers = [Layer(sizes[i], sizes[i + 1], init_range) for i in range(len(layer_sizes))]
+        self.layers = [Layer(a, b, init_range) for a, b in zip([n_in, *layer_sizes], layer_sizes)]
 
     def __call__(self, xs: Sequence[Operand]) -> Value | list[Value]:
         outs = self.layers[0](xs)

@@ -243,13 +243,11 @@ def interior_nodes(root: Value) -> list[Value]:
     """
     interior = [root] if root.inputs else []
     seen = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop().inputs:
+    for node in interior:  # the list grows while it is walked
+        for child in node.inputs:
             if child.inputs and child not in seen:
                 seen.add(child)
                 interior.append(child)
-                stack.append(child)
     interior.sort(key=_creation_order, reverse=True)
     return interior
 
