@@ -28,20 +28,8 @@ if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below loads it 
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Value",
-    "grad",
-    "Neuron",
-    "Layer",
-    "MLP",
-    "gradcheck",
-    "GradcheckResult",
-    "draw_dot",
-    "graph_page",
-    "seed_everything",
-    "get_logger",
-    "paused_collector",
-]
+__all__ = ["Value", "grad", "Neuron", "Layer", "MLP", "gradcheck", "GradcheckResult", "draw_dot",
+           "graph_page", "seed_everything", "get_logger", "paused_collector"]
 
 
 def __getattr__(name: str) -> Any:

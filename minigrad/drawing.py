@@ -66,10 +66,8 @@ def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] |
     try:
         import graphviz  # type: ignore[import-untyped]
     except ModuleNotFoundError as err:
-        raise ModuleNotFoundError(
-            "draw_dot needs Graphviz's Python binding: pip install 'minigrad[draw]'",
-            name=err.name,
-        ) from None
+        raise ModuleNotFoundError("draw_dot needs Graphviz's Python binding: pip install "
+                                  "'minigrad[draw]'", name=err.name) from None
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     nodes, edges = trace(root)
@@ -78,18 +76,14 @@ def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] |
     dot.attr("node", shape="record", fontname="Helvetica", fontsize="12")
     dot.attr("edge", arrowsize="0.7")
     for i, node in enumerate(nodes):
-        name = _escape(node.label or node.op)
+        # shown literally: {, }, |, <, > and quotes are a record label's syntax
+        name = _RECORD_SPECIALS.sub(r"\\\1", node.label or node.op) or " "
         grad = node.grad if grads is None else grads.get(node, 0.0)
         extra = {} if ids is None else {"id": f"{ids}n{i}"}
         dot.node(names[node], f"{{ {name} | {node.data:.4f} | {grad:.4f} }}", **extra)
     for k, (child, node) in enumerate(edges):
         dot.edge(names[child], names[node], **({} if ids is None else {"id": f"{ids}e{k}"}))
     return dot
-
-
-def _escape(text: str) -> str:
-    """Text shown literally inside a record label ({, }, |, <, > and quotes are syntax)."""
-    return _RECORD_SPECIALS.sub(r"\\\1", text) or " "
 
 
 # -- graph_page: the forward and backward pass, one step at a time -------------------------------
@@ -108,31 +102,29 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     """
     nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
-    from minigrad.tracing import compile_step  # the code generator loads on first use
+    from minigrad.tracing import compile_step, number_nodes  # loaded on first use
 
     code = compile_step(lambda: root, leaves).source.splitlines()
-    slots, forward_line, terms = _read_code(code, nodes, leaves)
+    slots = {node: f"v{s}" for node, s in number_nodes(root, leaves).items()}  # as in graph.py
     by_slot = {slot: node for node, slot in slots.items()}
+    line_of: dict[str, int] = {}  # "v3": the line that computes v3; "g3": the one summing g3
+    for n, written in enumerate(code):
+        line_of.setdefault(written.strip().partition(" = ")[0], n)
     records, grads = _walk(root, interior_nodes(root))
     at = {node: i for i, node in enumerate(nodes)}
     first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes), initial=0)))
 
-    def short(node: Value) -> str:  # a node's name in the text: a, v3 or, for the root, L
-        return node.label or ("L" if node is root else slots.get(node, node.op))
-
-    def who(node: Value) -> str:
-        return short(node) if node.label else f"{short(node)} ({node.op})"
-
-    def d(node: Value) -> str:
-        return f"d{short(root)}/d{short(node)}"
+    # a node's name in the text: a, v3 or, for the root, L; with its op: v3 (*); its gradient
+    short = {n: n.label or ("L" if n is root else slots.get(n, n.op)) for n in nodes}
+    who = {n: short[n] if n.label else f"{short[n]} ({n.op})" for n in nodes}
+    d = {n: f"d{short[root]}/d{short[n]}" for n in nodes}  # dL/dv3
 
     def explain(text: str) -> str:  # "v1 * g3" -> "v1 = b = 3, g3 = dL/dv3 = -2"
-        found = [n.id for n in ast.walk(ast.parse(text.strip()))
-                 if isinstance(n, ast.Name) and re.fullmatch(r"[vg]\d+", n.id)]
+        names = dict.fromkeys(re.findall(r"\b[vg]\d+\b", text))  # each once, in reading order
+        named = [(name, by_slot["v" + name[1:]]) for name in names]  # g3 is node v3's gradient
         return ", ".join(
-            (f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
-             else f"{name} = {d(v)} = {_num(grads[v])}")
-            for name in dict.fromkeys(found) if (v := by_slot.get("v" + name[1:])) is not None)
+            f"{name} = {v.label + ' = ' if v.label else ''}{_num(v.data)}" if name[0] == "v"
+            else f"{name} = {d[v]} = {_num(grads[v])}" for name, v in named)
 
     def cell(node: Value, field: str, value: float, done: bool = True) -> list[Any]:
         return [at[node], field, repr(value), f"{value:.4f}", done]
@@ -143,14 +135,14 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
         "lines": ["Press → (or Next) to run the forward pass, one node at a time."]}]
     made = interior_nodes(root)[::-1]
     for i, node in enumerate(made, 1):
-        shown = ", ".join(f"{who(c)} = {_num(c.data)}" for c in node.inputs)
+        shown = ", ".join(f"{who[c]} = {_num(c.data)}" for c in node.inputs)
         text = [f"{node.op} of {shown} gives {_num(node.data)}."]
-        line = forward_line.get(node)
+        line = line_of[slots[node]] if node in slots else None
         if line is not None:
             statement = code[line].partition("  #")[0].strip()
             text.append(f"graph.py: {statement}   where {explain(statement.split('=', 1)[1])}")
         steps.append({
-            "phase": "forward", "title": f"Forward {i} of {len(made)}: {who(node)}",
+            "phase": "forward", "title": f"Forward {i} of {len(made)}: {who[node]}",
             "node": at[node], "edges": [first_edge[node] + j for j in range(len(node.inputs))],
             "code": None if line is None else [line], "set": [cell(node, "data", node.data)],
             "lines": text})
@@ -159,25 +151,27 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     for i, (node, j, child, local, up, term, before, total) in enumerate(records, 1):
         got.setdefault(child, []).append(term)
         k = len(got[child])
-        text = [f"{who(node)} is processed: its gradient {d(node)} = {_num(up)} is complete.",
+        text = [f"{who[node]} is processed: its gradient {d[node]} = {_num(up)} is complete.",
                 f"contribution = local × upstream = {_num(local)} × {_paren(up)} = {_num(term)}"]
-        line, spans = terms.get(slots.get(child, ""), (0, []))
-        nth = node.inputs[:j].count(child)  # x*x: x's second term via this node is its 2nd span
-        span = [s for via, *s in spans if via == slots.get(node)][nth: nth + 1]
+        span: list[int] = []  # [line, start, end]: this edge's term in graph.py
+        if child in slots:
+            line = line_of["g" + slots[child][1:]]
+            found = [[line, a, b] for via, a, b in _terms(code[line]) if via == slots[node]]
+            span = found[node.inputs[:j].count(child)] if found else []  # x*x: 2nd edge, 2nd term
         if span:
-            term_text = code[line][span[0][0]:span[0][1]]
+            term_text = code[span[0]][span[1]:span[2]]
             text.append(f"the op's rule, in graph.py: {term_text}   where {explain(term_text)}")
         elif not child.inputs and child not in slots:
-            text.append(f"{who(child)} is a constant in graph.py: it gets no gradient there.")
+            text.append(f"{who[child]} is a constant in graph.py: it gets no gradient there.")
         sums = [_num(got[child][0]), *map(_paren, got[child][1:])] if k <= 4 else [
             _num(before), _paren(term)]  # many terms: the sum so far, then this one
         more = "complete" if k == uses[child] else f"{k} of {uses[child]} terms; more to come"
-        text.append(f"{d(child)}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
+        text.append(f"{d[child]}: {_num(total)}" + (f" = {' + '.join(sums)}" if k > 1 else "")
                     + f"   ({more})")
         steps.append({
-            "phase": "backward", "title": f"Backward {i} of {len(records)}: {who(node)} → "
-            f"{who(child)}", "node": at[node], "target": at[child],
-            "edges": [first_edge[node] + j], "code": [line, *span[0]] if span else None,
+            "phase": "backward", "title": f"Backward {i} of {len(records)}: {who[node]} → "
+            f"{who[child]}", "node": at[node], "target": at[child],
+            "edges": [first_edge[node] + j], "code": span or None,
             "lines": text, "set": [cell(root, "grad", 1.0)] * (i == 1) + [
                 cell(child, "grad", total, k == uses[child])]})
     if not records:  # a lone leaf: backward only seeds it
@@ -185,19 +179,16 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     example, example_graph = _order_example()
     data = {"nodes": [{"name": n.label or n.op} for n in nodes], "steps": steps, "code": code,
             "example": example}
-    fills = {"expression": escape(expression or short(root)), "graph": _svg(root, grads, "g"),
+    fills = {"expression": escape(expression or short[root]), "graph": _svg(root, grads, "g"),
              "example_graph": _svg(*example_graph, "o"),
              "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")}
     page = files("minigrad").joinpath("graph_page.html").read_text(encoding="utf-8")
     return re.sub(r"\{\{(\w+)\}\}", lambda m: fills[m[1]], page)  # one pass: no fill refilled
 
 
-# node, j, its j-th input, local derivative, upstream, their product, input's grad before, after
-Record = tuple[Value, int, Value, float, float, float, float, float]
-
-
-def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value, float]]:
-    """Value.backward's loop over `order`, on a dict: a record per edge, and the grads."""
+def _walk(root, order):
+    """Value.backward's loop over `order`, on a dict: a record per edge, (node, j, its j-th
+    input, local derivative, upstream, their product, input's grad before, after), and the grads."""
     grads = {root: 1.0}
     records = []
     for node in order:
@@ -210,14 +201,6 @@ def _walk(root: Value, order: Sequence[Value]) -> tuple[list[Record], dict[Value
     return records, grads
 
 
-def _first_reached(root: Value) -> list[Value]:
-    """The nodes with inputs, each processed as soon as it is first reached from `root`."""
-    queue = [root] if root.inputs else []
-    for node in queue:  # the list grows while it is walked: breadth first
-        queue += [c for c in dict.fromkeys(node.inputs) if c.inputs and c not in queue]
-    return queue
-
-
 def _order_example() -> tuple[dict[str, Any], tuple[Value, dict[Value, float]]]:
     """d = 2*a; e = 3*d; L = d + e at a = 1, walked in both orders, as rows of text, with one
     sentence on why they differ; and its root with the grads of the topological walk."""
@@ -226,9 +209,12 @@ def _order_example() -> tuple[dict[str, Any], tuple[Value, dict[Value, float]]]:
     e = 3 * d
     root = d + e
     d.label, e.label, root.label = "d", "e", "L"
+    reached = [root]  # each node processed when first reached: breadth first, as it grows
+    for node in reached:
+        reached += [c for c in dict.fromkeys(node.inputs) if c.inputs and c not in reached]
     walks, result = [], {}
     for title, order in (("Topological order, as backward() walks", interior_nodes(root)),
-                         ("First reached, first processed", _first_reached(root))):
+                         ("First reached, first processed", reached)):
         records, grads = result[title[0]] = _walk(root, order)
         done: set[Value] = set()
         rows = []
@@ -257,56 +243,16 @@ def _svg(root: Value, grads: Mapping[Value, float], ids: str) -> str:
     return re.sub(r"<!--.*?-->\n|<title>node.*?</title>\n", "", svg[svg.index("<svg"):], flags=re.S)
 
 
-Spans = dict[str, tuple[int, list[tuple[str, int, int]]]]  # g-line's v: line, (via, start, end)
-
-
-def _read_code(code: list[str], nodes: list[Value], leaves: Sequence[Value]) -> tuple[
-        dict[Value, str], dict[Value, int], Spans]:
-    """From the lines of compile's source: each node's name (v3), each computed node's line,
-    and the columns of each term of each gradient line. `g0 = 0.0 + g5 + v1 * g3  # via v5
-    (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
-    slots: dict[Value, str] = {}
-    forward, terms = [], {}
-    for n, line in enumerate(code):
-        try:
-            (stmt,) = ast.parse(line.strip()).body
-        except (SyntaxError, ValueError):
-            continue
-        if not isinstance(stmt, ast.Assign):
-            continue
-        if isinstance(stmt.targets[0], ast.Tuple) and isinstance(stmt.value, ast.Tuple):
-            for v, p in zip(stmt.targets[0].elts, stmt.value.elts):  # v0, v1 = p0.data, p1.data
-                if isinstance(v, ast.Name) and (m := re.fullmatch(r"p(\d+)\.data", ast.unparse(p))):
-                    slots[leaves[int(m[1])]] = v.id
-        if not isinstance(stmt.targets[0], ast.Name):
-            continue
-        name, comment = stmt.targets[0].id, line.partition("  # ")[2]
-        if re.fullmatch(r"v\d+", name):
-            used = {x.id for x in ast.walk(stmt.value) if isinstance(x, ast.Name)}
-            forward.append((n, name, {u for u in used if re.fullmatch(r"v\d+", u)}, comment))
-        elif re.fullmatch(r"g\d+", name) and comment.startswith("via "):
-            vias, parts, rest = re.findall(r"(?:via |, )(v\d+) \(", comment), [], stmt.value
-            for _ in vias[1:]:  # peel the last terms off the left-nested `+` chain
-                if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add):
-                    parts.append(rest.right)
-                    rest = rest.left
-            if isinstance(rest, ast.BinOp) and isinstance(rest.op, ast.Add) and isinstance(
-                    rest.left, ast.Constant):
-                rest = rest.right  # the 0.0 a param's gradient starts from
-            indent = len(line) - len(line.lstrip())
-            if len(parts) + 1 == len(vias):  # else not the format read here: no term marked
-                terms["v" + name[1:]] = (n, [
-                    (via, indent + t.col_offset, indent + (t.end_col_offset or 0))
-                    for via, t in zip(vias, [rest, *reversed(parts)])])
-    lines: dict[Value, int] = {}
-    for node in sorted((n for n in nodes if n.inputs), key=lambda n: n.order):
-        inputs = {slots[c] for c in node.inputs if c in slots}
-        for n, name, used, comment in forward:  # its line: its op, its inputs' names
-            if (comment == node.op or comment.startswith(node.op + " '")) and used == inputs \
-                    and n not in lines.values():
-                slots[node], lines[node] = name, n
-                break
-    return slots, lines, terms
+def _terms(line):
+    """(via, start, end) of each term of a gradient line of graph.py: `g0 = 0.0 + g5 + v1 * g3
+    # via v5 (-), v3 (*)` is a `+` chain whose last two addends are the terms via v5 and v3."""
+    vias = re.findall(r"(?:via |, )(v\d+) \(", line.partition("  # ")[2])
+    addends = [ast.parse(line.strip()).body[0].value]
+    while isinstance(addends[0], ast.BinOp) and isinstance(addends[0].op, ast.Add):
+        addends[:1] = [addends[0].left, addends[0].right]  # a + b + c is (a + b) + c
+    indent = len(line) - len(line.lstrip())
+    return [(via, indent + t.col_offset, indent + t.end_col_offset)
+            for via, t in zip(vias, addends[len(addends) - len(vias):])]
 
 
 def _num(x: float) -> str:

@@ -36,15 +36,11 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     out.backward()
     analytic = [v.grad for v in values]
-    numeric = []
-    for i in range(len(inputs)):
-        shifted_up = list(inputs)
-        shifted_down = list(inputs)
-        shifted_up[i] = inputs[i] + eps
-        shifted_down[i] = inputs[i] - eps
-        up = f(*(Value(x) for x in shifted_up)).data
-        down = f(*(Value(x) for x in shifted_down)).data
-        numeric.append((up - down) / (2 * eps))
+
+    def shifted(i: int, step: float) -> float:  # f with input i moved by step
+        return f(*(Value(x + step if j == i else x) for j, x in enumerate(inputs))).data
+
+    numeric = [(shifted(i, eps) - shifted(i, -eps)) / (2 * eps) for i in range(len(inputs))]
     worst_index, worst_error, worst_excess = -1, 0.0, -math.inf
     for i, (a, n) in enumerate(zip(analytic, numeric)):
         if math.isfinite(a) and math.isfinite(n):
@@ -53,5 +49,4 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-
             error, allowed = (0.0 if a == n else math.inf), 0.0
         if error - allowed > worst_excess:
             worst_index, worst_error, worst_excess = i, error, error - allowed
-    passed = worst_excess <= 0
-    return GradcheckResult(analytic, numeric, worst_index, worst_error, passed)
+    return GradcheckResult(analytic, numeric, worst_index, worst_error, worst_excess <= 0)

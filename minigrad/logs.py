@@ -17,14 +17,13 @@ import logging
 import os
 import sys
 import time
-from typing import Any
 
 __all__ = ["get_logger", "SWITCH"]
 
 SWITCH = "MINIGRAD_LOG"  # MINIGRAD_LOG=json: JSON lines instead of plain ones
 
 
-def _plain(value: Any) -> str:
+def _plain(value):
     """A field's value as a person reads it: 0.05310999 -> 0.05311, 'a b' -> 'a b' quoted."""
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -37,44 +36,38 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
+_TRACEBACKS = logging.Formatter()  # formats an exception's traceback as logging does
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each message as the module says to whatever sys.stderr is at the time (so
+    redirections, and pytest, see it)."""
+
+    def emit(self, record):
+        self.stream = sys.stderr
+        super().emit(record)
+
+    def format(self, record):
         fields = getattr(record, "fields", {})
+        error = _TRACEBACKS.formatException(record.exc_info) if record.exc_info else None
         if os.environ.get(SWITCH, "").strip().lower() == "json":
-            entry = {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                + f".{int(record.msecs):03d}Z",
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-                **fields,
-            }
-            if record.exc_info:
-                entry["exception"] = self.formatException(record.exc_info)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            entry = {"time": f"{stamp}.{int(record.msecs):03d}Z", "level": record.levelname.lower(),
+                     "logger": record.name, "message": record.getMessage(), **fields}
+            if error is not None:
+                entry["exception"] = error
             return json.dumps(entry, default=str)
         line = f"{record.name}: {record.getMessage()}"
         if fields:
             line += "  " + " ".join(f"{key}={_plain(value)}" for key, value in fields.items())
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
-
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time (so redirections, and pytest, see it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
+        return line if error is None else f"{line}\n{error}"
 
 
 def get_logger(name: str, level: int = logging.INFO) -> logging.Logger:
     """The logger `name`, writing to stderr as the module says. Safe to call repeatedly."""
     logger = logging.getLogger(name)
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(_Formatter())
-        logger.addHandler(handler)
+        logger.addHandler(_StderrHandler())
         logger.propagate = False
     logger.setLevel(level)
     return logger

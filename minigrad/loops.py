@@ -13,7 +13,7 @@ import itertools
 import re
 
 from minigrad.scalar import Value
-from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, times
+from minigrad.symbols import ATOM, OPERATORS, Sym, holes, number, rule_of, times
 from minigrad.tracing import Writer
 
 __all__ = ["LoopedWriter", "ROLL_MIN"]
@@ -69,9 +69,8 @@ class LoopedWriter(Writer):
             self.names["C"] = [values for _, values in self.constants.values()]
 
     def lay_out(self, body):
-        items = [item for line in body for item in (_items([line]) if type(line) is str
-                                                    else [line])]
-        return _write_items(roll(items))
+        # body holds text (from start, finish, ...) and the items that predicted wrote
+        return _write_items(roll([_items([x])[0] if type(x) is str else x for x in body]))
 
     def predicted(self, writer, node, body):
         """writer(node, body), or the lines it would write, predicted.
@@ -117,7 +116,7 @@ class LoopedWriter(Writer):
 
     def write_forward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = self.pattern % self.slot[node]
         self.check(node, rule, texts, out, body)
         if rule.fold is None or len(rule.fold[2]) < ROLL_MIN:
@@ -134,7 +133,7 @@ class LoopedWriter(Writer):
 
     def write_backward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         s, n = self.slot[node], len(node.args)
         out, upstream = self.pattern % s, self.grad(s)
         where = f"  # via {out} ({node.op})"
@@ -224,14 +223,6 @@ def _items(lines):
 def roll(items, max_period=8, min_reps=3):
     """Runs of `period` items repeated with the same lines and numbers stepping evenly, as
     loops; applied again to its own result, for loops of loops."""
-    while True:
-        rolled = _roll_once(items, max_period, min_reps)
-        if len(rolled) == len(items):
-            return rolled
-        items = rolled
-
-
-def _roll_once(items, max_period, min_reps):
     out, i, n = [], 0, len(items)
     sigs = [item.sig for item in items]
     while i < n:
@@ -264,7 +255,7 @@ def _roll_once(items, max_period, min_reps):
         loop.depth = 1 + max((b.depth for b in loop.body if b.body is not None), default=0)
         out.append(loop)
         i += reps * period
-    return out
+    return out if len(out) == n else roll(out, max_period, min_reps)
 
 
 def _write_items(items, indent=0, params=None):

@@ -20,14 +20,8 @@ def _check_size(what, n):
         raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
 
 
-def _check_init_range(init_range):
-    if (
-        isinstance(init_range, bool)
-        or not isinstance(init_range, (int, float))
-        or not math.isfinite(init_range)
-        or init_range <= 0
-    ):
-        raise ValueError(f"init_range must be a finite number > 0, got {init_range!r}")
+def _is_number(x):  # bool is a flag, not a number
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 class Neuron:
@@ -35,7 +29,8 @@ class Neuron:
 
     def __init__(self, n_in: int, init_range: float = 1.0) -> None:
         _check_size("Neuron n_in", n_in)
-        _check_init_range(init_range)
+        if not (_is_number(init_range) and 0 < init_range < math.inf):  # nan fails both
+            raise ValueError(f"init_range must be a finite number > 0, got {init_range!r}")
         self.w = [Value(random.uniform(-init_range, init_range)) for _ in range(n_in)]
         self.b = Value(0.0)
 
@@ -85,11 +80,9 @@ class MLP:
             raise ValueError("layer_sizes must list at least one layer, got []")
         for size in layer_sizes:
             _check_size(f"each of layer_sizes {layer_sizes}", size)
-        _check_init_range(init_range)
-        sizes = [n_in, *layer_sizes]
         self.n_in = n_in
         self.layer_sizes = layer_sizes
-        self.layers = [Layer(sizes[i], sizes[i + 1], init_range) for i in range(len(layer_sizes))]
+        self.layers = [Layer(a, b, init_range) for a, b in zip([n_in, *layer_sizes], layer_sizes)]
 
     def __call__(self, xs: Sequence[Operand]) -> Value | list[Value]:
         outs = self.layers[0](xs)
@@ -107,17 +100,9 @@ class MLP:
 
     def state_dict(self) -> dict[str, Any]:
         """The parameters as plain floats: JSON-able, and exact through json.dumps/loads."""
-        return {
-            "n_in": self.n_in,
-            "layer_sizes": list(self.layer_sizes),
-            "layers": [
-                {
-                    "weights": [[w.data for w in n.w] for n in layer.neurons],
-                    "biases": [n.b.data for n in layer.neurons],
-                }
-                for layer in self.layers
-            ],
-        }
+        layers = [{"weights": [[w.data for w in n.w] for n in layer.neurons],
+                   "biases": [n.b.data for n in layer.neurons]} for layer in self.layers]
+        return {"n_in": self.n_in, "layer_sizes": list(self.layer_sizes), "layers": layers}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy the parameters of a state_dict() into this network; its shape must match."""
@@ -137,20 +122,14 @@ class MLP:
                 raise ValueError(f"state layer {i} must be a mapping of weights and biases")
             weights, biases = saved.get("weights"), saved.get("biases")
             n_in = len(layer.neurons[0].w)
-            if (
-                not isinstance(weights, list)
-                or not isinstance(biases, list)
-                or len(weights) != len(layer.neurons)
-                or len(biases) != len(layer.neurons)
-                or any(not isinstance(row, list) or len(row) != n_in for row in weights)
-            ):
-                raise ValueError(
-                    f"state layer {i} must hold {len(layer.neurons)} neurons of {n_in} weights"
-                    " and a bias each"
-                )
+            if not (isinstance(weights, list) and isinstance(biases, list)
+                    and len(weights) == len(biases) == len(layer.neurons)
+                    and all(isinstance(row, list) and len(row) == n_in for row in weights)):
+                raise ValueError(f"state layer {i} must hold {len(layer.neurons)} neurons of "
+                                 f"{n_in} weights and a bias each")
             for neuron, row, bias in zip(layer.neurons, weights, biases):
                 for param, number in zip(neuron.parameters(), [*row, bias]):
-                    if isinstance(number, bool) or not isinstance(number, (int, float)):
+                    if not _is_number(number):
                         raise ValueError(f"state layer {i} holds a non-number {number!r}")
                     updates.append((param, float(number)))
         for param, number in updates:  # only once every value is checked: all or nothing

@@ -21,14 +21,9 @@ constant): the rule still states a derivative for it, which the engine never use
 import math
 import operator
 import types
-from collections.abc import Callable
-from typing import Any
 
-__all__ = [
-    "Op", "FLOATS", "OPS", "short_number",
-    "ADD", "SUB", "MUL", "DIV", "NEG", "POW", "RPOW", "VPOW",
-    "EXP", "LOG", "TANH", "RELU", "SIGMOID", "ABS", "SUM", "DOT", "SSE",
-]
+__all__ = ["Op", "FLOATS", "OPS", "short_number", "ADD", "SUB", "MUL", "DIV", "NEG", "POW",
+           "RPOW", "VPOW", "EXP", "LOG", "TANH", "RELU", "SIGMOID", "ABS", "SUM", "DOT", "SSE"]
 
 
 class Op:
@@ -44,10 +39,7 @@ class Op:
 
     __slots__ = ("name", "forward", "local", "check", "guard", "describe")
 
-    def __init__(self, name: str, forward: Callable[..., Any], local: Callable[..., Any],
-                 check: Callable[..., None] | None = None,
-                 describe: Callable[[tuple], str] | None = None,
-                 guard: Callable[..., Any] | None = None) -> None:
+    def __init__(self, name, forward, local, check=None, describe=None, guard=None):
         self.name = name
         self.forward = forward
         self.local = local
@@ -55,7 +47,7 @@ class Op:
         self.guard = guard
         self.describe = describe or (lambda args: name)
 
-    def __repr__(self) -> str:
+    def __repr__(self):
         return f"Op({self.name!r})"
 
 
@@ -92,22 +84,13 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-def _relu(x):
-    return x if x > 0 else 0.0
-
-
-def _step(x):  # the slope of relu: 1 right of 0, else 0
-    return 1.0 if x > 0 else 0.0
-
-
-def _sign(x):  # the slope of abs: -1, 0 at 0, 1
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
 # The namespace `m` when a rule runs on floats (a plain namespace: its lookups are the cheapest).
 FLOATS = types.SimpleNamespace(
-    exp=_exp, log=math.log, tanh=math.tanh, sigmoid=_sigmoid, pow=_pow,
-    relu=_relu, abs=abs, step=_step, sign=_sign, not_=operator.not_,
+    exp=_exp, log=math.log, tanh=math.tanh, sigmoid=_sigmoid, pow=_pow, abs=abs,
+    relu=lambda x: x if x > 0 else 0.0,
+    step=lambda x: 1.0 if x > 0 else 0.0,  # the slope of relu: 1 right of 0, else 0
+    sign=lambda x: 1.0 if x > 0 else -1.0 if x < 0 else 0.0,  # the slope of abs: -1, 0 at 0, 1
+    not_=operator.not_,
 )
 
 
@@ -121,9 +104,8 @@ def _check_divisor(a, b):
 
 def _check_pow(x, n):
     if x < 0 and not float(n).is_integer():
-        raise ValueError(
-            f"pow: negative base {x!r} with fractional exponent {n!r} has no real result"
-        )
+        raise ValueError(f"pow: negative base {x!r} with fractional exponent {n!r} has no "
+                         "real result")
     if x == 0 and n < 0:
         raise ZeroDivisionError(f"pow: base 0.0 with negative exponent {n!r}")
 

@@ -10,9 +10,9 @@ accumulation is fixed by the graph alone, so results are bit-identical from run 
 
 import itertools
 import numbers
+import operator
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
-from typing import NoReturn, Union
+from typing import Union
 
 from minigrad.ops import ABS, ADD, DIV, DOT, EXP, FLOATS, LOG, MUL, NEG, POW, RELU, RPOW, SIGMOID
 from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
@@ -46,26 +46,20 @@ class Value:
     # numbers with no graph behind them, which grad refuses to differentiate (autograd.py).
     __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order",
                  "_detached")
-    data: float
-    grad: float
-    label: str
-    rule: "Op | None"
-    args: tuple
-    inputs: "tuple[Value, ...]"
-    local_grads: "tuple[float, ...]"
-    order: int
     _detached: bool
 
     def __init__(self, data: float, label: str = "") -> None:
         number = _constant(data)
         if number is None:
             raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
-        self.data = number
-        self.grad = 0.0
-        self.label = label
-        self.rule = None
-        self.args = self.inputs = self.local_grads = ()
-        self.order = _next_order()
+        self.data: float = number
+        self.grad: float = 0.0
+        self.label: str = label
+        self.rule: Op | None = None
+        self.args: tuple = ()
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.order: int = _next_order()
 
     @property
     def op(self) -> str:
@@ -154,19 +148,17 @@ class Value:
             raise ValueError(f"dot: {len(weights)} weights but {len(xs)} inputs")
         n = len(weights)
         args = (*weights, *xs, bias)
-        if _all_floats(xs):
-            if type(bias) is Value and _all_values(weights):
-                # a first layer's neuron: its inputs are constants, so only the weights and
-                # the bias are nodes
+        if _all(float, xs):
+            if type(bias) is Value and _all(Value, weights):
+                # a first layer's neuron: its inputs are constants, its weights and bias nodes
                 # (mypy cannot see the checks' narrowing: weights are Values, xs floats)
                 data = [*[w.data for w in weights], *xs, bias.data]  # type: ignore[union-attr]
                 out, local = _run(DOT, args, data)
                 return _node(out, DOT, args, (*weights, bias), (*local[:n], local[-1]))
-        elif _all_values(args):  # a hidden layer's neuron: every operand is a node
+        elif _all(Value, args):  # a hidden layer's neuron: every operand is a node
             out, local = _run(DOT, args, [a.data for a in args])  # type: ignore[union-attr]
             return _node(out, DOT, args, args, local)
-        operands = [_operand(w, "dot") for w in weights], [_operand(x, "dot") for x in xs]
-        return _apply(DOT, (*operands[0], *operands[1], _operand(bias, "dot")))
+        return _apply(DOT, tuple(_operand(a, "dot") for a in args))
 
     @staticmethod
     def squared_error(outputs: Sequence["Value"], targets: Sequence[Operand]) -> "Value":
@@ -176,9 +168,9 @@ class Value:
         """
         if len(outputs) != len(targets):
             raise ValueError(f"squared_error: {len(outputs)} outputs but {len(targets)} targets")
-        if not _all_values(outputs):
+        if not _all(Value, outputs):
             raise TypeError("squared_error: outputs must be Values")
-        if _all_floats(targets):  # the usual case: only the outputs are nodes
+        if _all(float, targets):  # the usual case: only the outputs are nodes
             args = (*outputs, *targets)
             out, local = _run(SSE, args)
             return _node(out, SSE, args, tuple(outputs), local[: len(outputs)])
@@ -189,43 +181,35 @@ class Value:
 
     def item(self) -> float:
         """The data, a float, as PyTorch's tensor.item() (the same as `v.data` or float(v))."""
-        if tracing:
-            _refuse("item()")
+        _refuse_while_tracing("item()")
         return self.data
 
     def __float__(self) -> float:  # so math.tanh(v) works, and returns a float with no gradient
-        if tracing:
-            _refuse("float()")
+        _refuse_while_tracing("float()")
         return self.data
 
     def __bool__(self) -> bool:
-        if tracing:
-            _refuse("bool() (an if, while, and/or or not)")
+        _refuse_while_tracing("bool() (an if, while, and/or or not)")
         return self.data != 0
 
     def __round__(self, ndigits: int | None = None) -> float:
-        if tracing:
-            _refuse("round()")
+        _refuse_while_tracing("round()")
         return float(round(self.data, ndigits))
 
     def __format__(self, spec: str) -> str:  # f"{v:.2f}" formats the data; f"{v}" the repr
         return format(self.data, spec) if spec else str(self)
 
     def __lt__(self, other: Operand) -> bool:
-        other = _compared(other, "<")
-        return NotImplemented if other is None else self.data < other
+        return _compare(self, other, "<", operator.lt)
 
     def __le__(self, other: Operand) -> bool:
-        other = _compared(other, "<=")
-        return NotImplemented if other is None else self.data <= other
+        return _compare(self, other, "<=", operator.le)
 
     def __gt__(self, other: Operand) -> bool:
-        other = _compared(other, ">")
-        return NotImplemented if other is None else self.data > other
+        return _compare(self, other, ">", operator.gt)
 
     def __ge__(self, other: Operand) -> bool:
-        other = _compared(other, ">=")
-        return NotImplemented if other is None else self.data >= other
+        return _compare(self, other, ">=", operator.ge)
 
     # -- backward ----------------------------------------------------------------------------
 
@@ -234,11 +218,10 @@ class Value:
 
         Leaves (nodes with no inputs, such as parameters) accumulate: their grad is *added
         to*, so zero them between steps, and calling backward() twice doubles them, as in
-        PyTorch. Interior nodes hold this call's gradient. The walk is iterative, so a graph
-        of any depth works.
+        PyTorch. Interior nodes hold this call's gradient. The order: see interior_nodes.
         """
         interior = interior_nodes(self)
-        for node in interior:  # interior nodes hold only this call's gradient
+        for node in interior:
             node.grad = 0.0
         self.grad = 1.0 if self.inputs else self.grad + 1.0
         for node in interior:
@@ -260,13 +243,11 @@ def interior_nodes(root: Value) -> list[Value]:
     """
     interior = [root] if root.inputs else []
     seen = {root}
-    stack = [root]
-    while stack:
-        for child in stack.pop().inputs:
+    for node in interior:  # the list grows while it is walked
+        for child in node.inputs:
             if child.inputs and child not in seen:
                 seen.add(child)
                 interior.append(child)
-                stack.append(child)
     interior.sort(key=_creation_order, reverse=True)
     return interior
 
@@ -324,7 +305,7 @@ def _run(rule, args, data=None):
 def _apply(rule, args):
     """A node of an n-ary rule: `args` are Values and floats; only the Values become inputs."""
     out, local = _run(rule, args)
-    if _all_values(args):
+    if _all(Value, args):
         return _node(out, rule, args, args, local)
     pairs = [(a, d) for a, d in zip(args, local) if type(a) is Value]
     return _node(out, rule, args, tuple(a for a, _ in pairs), tuple(d for _, d in pairs))
@@ -346,7 +327,7 @@ def _node(data, rule, args, inputs, local_grads):
 
 _new_value = object.__new__
 _next_order = itertools.count().__next__
-_creation_order = attrgetter("order")
+_creation_order = operator.attrgetter("order")
 
 
 # -- operands -----------------------------------------------------------------------------------
@@ -375,30 +356,24 @@ def _operand(x, where):
     return number
 
 
-def _compared(x, what):
-    """The number of a Value or a real number, for comparisons (None for anything else)."""
+def _compare(value, other, what, compare):
+    """value `what` other, on the data; NotImplemented when other is not a Value or a number."""
+    _refuse_while_tracing(what)
+    number = other.data if type(other) is Value else _constant(other)
+    return NotImplemented if number is None else compare(value.data, number)
+
+
+def _refuse_while_tracing(what):
     if tracing:
-        _refuse(what)
-    return x.data if type(x) is Value else _constant(x)
+        raise TypeError(
+            f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
+            "compiled step would freeze that decision at the traced data for every step. "
+            "Use an op that branches on data (relu, abs, ...), or train with the eager engine.")
 
 
-def _refuse(what) -> NoReturn:
-    raise TypeError(
-        f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
-        "compiled step would freeze that decision at the traced data for every step. "
-        "Use an op that branches on data (relu, abs, ...), or train with the eager engine."
-    )
-
-
-def _all_values(items):
+def _all(kind, items):
+    """Whether every item's type is exactly `kind` (a plain loop: faster than all() here)."""
     for item in items:
-        if type(item) is not Value:
-            return False
-    return True
-
-
-def _all_floats(items):
-    for item in items:
-        if type(item) is not float:
+        if type(item) is not kind:
             return False
     return True

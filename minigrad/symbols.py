@@ -9,16 +9,14 @@ rule that asks about one (x ** n asks whether n == 0) gets an answer. Branches o
 in the namespace's functions (relu, step, sign): they become conditional expressions.
 """
 
-import math
 import numbers
 import operator
 import re
 import types
-from typing import Any
 
 from minigrad.scalar import Value
 
-__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "Rules", "number",
+__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "rule_of", "number",
            "times", "holes"]
 
 # precedences, as Python's: a part is parenthesized when it binds less than where it goes
@@ -32,8 +30,7 @@ class Sym:
 
     __slots__ = ("text", "prec", "op", "left", "right")
 
-    def __init__(self, text: str, prec: int = ATOM, op: Any = None, left: Any = None,
-                 right: Any = None) -> None:
+    def __init__(self, text, prec=ATOM, op=None, left=None, right=None):
         self.text, self.prec, self.op, self.left, self.right = text, prec, op, left, right
 
     def __bool__(self):
@@ -71,16 +68,12 @@ def _sym(x):
 
 
 def number(x):
-    """(source, precedence) of a constant: repr round-trips every float; inf and nan are names."""
+    """(source, precedence) of a constant: repr round-trips every float and writes inf and nan
+    as names (the step's globals); a negative number is written in parentheses as an operand."""
     if type(x) is int:
         return repr(x), ATOM
-    x = float(x)
-    if x != x:
-        return "nan", ATOM
-    if math.isinf(x):
-        return ("inf", ATOM) if x > 0 else ("-inf", NEG)
-    text = repr(x)
-    return text, ADD if text[0] == "-" else ATOM  # a sign: written in parentheses as an operand
+    text = repr(float(x))
+    return text, NEG if text == "-inf" else ADD if text[0] == "-" else ATOM
 
 
 def _call(name):
@@ -96,8 +89,8 @@ def _if(condition, then, otherwise):
 def _not(condition):  # `not` itself cannot be overloaded; a guard on numbers gets a bool
     if type(condition) is not Sym:
         return not condition
-    return Sym(f"not ({condition.text})" if condition.prec < NOT else f"not {condition.text}",
-               NOT)
+    text = f"({condition.text})" if condition.prec < NOT else condition.text
+    return Sym(f"not {text}", NOT)
 
 
 # The namespace `m` when a rule runs on symbols. exp, pow and the rest are calls to the
@@ -166,27 +159,22 @@ class Rule:
                 j = end
 
 
-class Rules:
-    """The rules run on symbols during one `compile` call, by op, constants and precedences."""
-
-    def __init__(self):
-        self.found = {}
-
-    def of(self, op, args, slot, precs):
-        """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences
-        `precs`. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
-        Rule for every node of its size (its constants become one of its loops' streams). A
-        unary or binary rule runs with its constants as numbers."""
-        if len(args) > 2:
-            rule = self.found.get((op, precs))
-            if rule is None:
-                syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-                rule = self.found[op, precs] = Rule(op, syms)
-            return rule
-        syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
-                for j, a in enumerate(args)]
-        shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
-        rule = self.found.get(shape)
+def rule_of(found, op, args, slot, precs):
+    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`.
+    `found` holds the rules already run (during one `compile` call), by op, constants and
+    precedences. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
+    Rule for every node of its size (its constants become one of its loops' streams). A
+    unary or binary rule runs with its constants as numbers."""
+    if len(args) > 2:
+        rule = found.get((op, precs))
         if rule is None:
-            rule = self.found[shape] = Rule(op, syms)
+            syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
+            rule = found[op, precs] = Rule(op, syms)
         return rule
+    syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
+            for j, a in enumerate(args)]
+    shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
+    rule = found.get(shape)
+    if rule is None:
+        rule = found[shape] = Rule(op, syms)
+    return rule

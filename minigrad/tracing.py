@@ -32,26 +32,12 @@ from collections.abc import Callable, Iterable
 from minigrad import scalar
 from minigrad.ops import FLOATS
 from minigrad.scalar import Value, interior_nodes
-from minigrad.symbols import ADD, ATOM, CALLED, Rules, number
+from minigrad.symbols import ADD, ATOM, CALLED, number, rule_of
 
-__all__ = ["compile_step", "Step", "trace"]
+__all__ = ["compile_step", "Step", "number_nodes"]
 
 UNROLL_LIMIT = 10_000  # above this many backward terms, the looped form (loops.py)
 _FAST = {"exp": math.exp, "pow": math.pow}  # raise where FLOATS' return inf: see Step
-
-
-def trace(loss_fn: Callable[[], Value]) -> Value:
-    """loss_fn(), with every decision on a Value's data refused (scalar.py's `tracing`)."""
-    was = scalar.tracing
-    scalar.tracing = True
-    try:
-        root = loss_fn()
-    finally:
-        scalar.tracing = was
-    if type(root) is not Value:
-        raise TypeError(f"minigrad.compile: loss_fn must return a Value, got "
-                        f"{type(root).__name__} {root!r}")
-    return root
 
 
 class Step:
@@ -93,30 +79,8 @@ def compile_step(loss_fn: Callable[[], Value], params: Iterable[Value],
     """
     if not callable(loss_fn):
         raise TypeError(f"minigrad.compile: loss_fn must be callable, got {loss_fn!r}")
-    params = _check_params(params)
-    if lr is not None:
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
-        lr = float(lr)
-    root = trace(loss_fn)
-    slot = {p: i for i, p in enumerate(params)}  # params first, then the nodes, oldest first
-    nodes, terms = [], 0
-    for node in reversed(interior_nodes(root)):
-        if any(a in slot for a in node.inputs):  # it depends on a param: computed every step
-            slot[node] = len(slot)
-            nodes.append(node)
-            terms += 1 + len(node.inputs)
-    if terms > UNROLL_LIMIT:
-        from minigrad.loops import LoopedWriter  # loaded by the first wide graph only
-
-        writer: Writer = LoopedWriter(root, params, nodes, slot, lr)
-    else:
-        writer = StraightWriter(root, params, nodes, slot, lr)
-    return Step(writer.write(), writer.names, tuple(params), lr)
-
-
-def _check_params(params):
-    params, seen = list(params), {}
+    params = list(params)
+    seen: dict[Value, int] = {}
     for i, p in enumerate(params):
         problem = (f"is {type(p).__name__} {p!r}" if type(p) is not Value else
                    f"= {p!r} is the result of an op ({p.op})" if p.inputs else
@@ -125,7 +89,38 @@ def _check_params(params):
             raise ValueError(f"minigrad.compile: params[{i}] {problem}; params must be "
                              "distinct leaf Values")
         seen[p] = i
-    return params
+    if lr is not None:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(f"minigrad.compile: lr must be a number or None, got {lr!r}")
+        lr = float(lr)
+    was = scalar.tracing
+    scalar.tracing = True  # loss_fn() with every decision on a Value's data refused (scalar.py)
+    try:
+        root = loss_fn()
+    finally:
+        scalar.tracing = was
+    if type(root) is not Value:
+        raise TypeError(f"minigrad.compile: loss_fn must return a Value, got "
+                        f"{type(root).__name__} {root!r}")
+    slot = number_nodes(root, params)
+    nodes = [node for node in slot if node.inputs]  # not the params: the computed nodes
+    if sum(1 + len(node.inputs) for node in nodes) > UNROLL_LIMIT:
+        from minigrad.loops import LoopedWriter  # loaded by the first wide graph only
+
+        writer: Writer = LoopedWriter(root, params, nodes, slot, lr)
+    else:
+        writer = StraightWriter(root, params, nodes, slot, lr)
+    return Step(writer.write(), writer.names, tuple(params), lr)
+
+
+def number_nodes(root, params):
+    """{Value: its slot, k of v<k>}: the params first, then, oldest first, every node that
+    depends on a param (computed every step; the others are constants frozen at trace time)."""
+    slot = {p: i for i, p in enumerate(params)}
+    for node in reversed(interior_nodes(root)):
+        if any(a in slot for a in node.inputs):
+            slot[node] = len(slot)
+    return slot
 
 
 # -- writing the step ------------------------------------------------------------------------------
@@ -141,7 +136,7 @@ class Writer:
     def __init__(self, root, params, nodes, slot, lr):
         self.root, self.params, self.nodes, self.slot, self.lr = root, params, nodes, slot, lr
         self.root_slot = slot.get(root)
-        self.rules = Rules()  # for this call only
+        self.rules = {}  # the rules run on symbols, for this call only (symbols.rule_of)
         self.names = {"PARAMS": tuple(params), "inf": math.inf, "nan": math.nan}
 
     def operand(self, a):
@@ -149,8 +144,7 @@ class Writer:
         s = self.slot.get(a)
         return (self.pattern % s, ATOM) if s is not None else number(getattr(a, "data", a))
 
-    def operands(self, args):
-        """The sources of a node's operands, and their precedences."""
+    def operands(self, args):  # the sources of a node's operands, and their precedences
         texts, precs = zip(*map(self.operand, args)) if args else ((), ())
         return list(texts), precs
 
@@ -160,9 +154,8 @@ class Writer:
     def check(self, node, rule, texts, out, body):
         """The line that calls the op's check where its guard holds (ops.py), if it has one."""
         if rule.guard is not None:
-            check = node.rule.check
-            name = f"check_{check.__name__.lstrip('_').removeprefix('check_')}"
-            self.names[name] = check
+            name = node.rule.check.__name__.lstrip("_")  # ops.py's _check_log: check_log
+            self.names[name] = node.rule.check
             call = f"{name}({', '.join(texts)})"
             body.append(call if rule.guard is True else
                         f"if {rule.guard.format(*texts, out)}: {call}")
@@ -219,7 +212,7 @@ class StraightWriter(Writer):
 
     def forward(self, node, body):
         texts, precs = self.operands(node.args)
-        rule = self.rules.of(node.rule, node.args, self.slot, precs)
+        rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = f"v{self.slot[node]}"
         self.made[node] = rule, texts
         self.check(node, rule, texts, out, body)

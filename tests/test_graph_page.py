@@ -22,8 +22,9 @@ import pytest
 import minigrad
 from chromium import DevTools, requires_chromium
 from minigrad import Value
-from minigrad.drawing import _read_code, draw_dot, graph_page, trace
+from minigrad.drawing import draw_dot, graph_page, trace
 from minigrad.scalar import interior_nodes
+from minigrad.tracing import number_nodes
 from stages.expression import build_expression
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +137,7 @@ def test_each_backward_step_marks_its_own_term_of_graph_py(text):
     nodes = trace(root)[0]
     data = page_data(graph_page(root, list(leaves.values())))
     root.backward()
-    slots = _read_code(data["code"], nodes, list(leaves.values()))[0]
+    slots = {node: f"v{s}" for node, s in number_nodes(root, list(leaves.values())).items()}
     names = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "pow": math.pow}
     for node, slot in slots.items():
         names[slot], names["g" + slot[1:]] = node.data, node.grad
