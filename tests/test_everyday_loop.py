@@ -80,7 +80,11 @@ def test_each_metric_is_shown_once_and_the_sweep_table_shows_passed(project):
 
 def test_exp_run_set_writes_params_yaml_even_when_refused_and_git_brings_it_back(project):
     run(["dvc", "exp", "run", "-S", "train.lr=0.1"], project)
-    assert re.search(r"^  lr: 0.1$", (project / "params.yaml").read_text(), flags=re.M)
+    rewritten = (project / "params.yaml").read_text()
+    assert re.search(r"^  lr: 0.1$", rewritten, flags=re.M)
+    # DVC's own style, as the README says: a block list, no quotes, the comments kept
+    assert re.search(r"^  layer_sizes: +# hidden.*\n  - 4\n  - 5$", rewritten, flags=re.M)
+    assert "expression: (a*b + c)*(a - c)" in rewritten
     run(["git", "checkout", "--", "params.yaml"], project)  # as the README says
 
     refused = run(["dvc", "exp", "run", "-S", "train.lr=-1"], project, check=False)
