@@ -128,12 +128,18 @@ def eager_step(recipe, params, lr):
         loss = build(recipe, params)
     except (ValueError, ZeroDivisionError) as e:
         return ("error", type(e), str(e))
+    return ("ok", sgd_step(lambda: loss, params, lr).data)
+
+
+def sgd_step(loss_fn, params, lr):
+    """What a compiled step replays: the loss, zeroed grads, backward, p.data -= lr * p.grad."""
+    loss = loss_fn()
     for p in params:
         p.grad = 0.0
     loss.backward()
     for p in params:
         p.data -= lr * p.grad
-    return ("ok", loss.data)
+    return loss
 
 
 def compiled_step(step):
@@ -212,12 +218,7 @@ def lab(seed_form):
 def test_lab_training_is_bit_identical_to_eager_over_300_epochs(form, seed_form):
     loss_fn, params = lab(seed_form)
     for _ in range(300):
-        loss = loss_fn()
-        for p in params:
-            p.grad = 0.0
-        loss.backward()
-        for p in params:
-            p.data -= 0.05 * p.grad
+        loss = sgd_step(loss_fn, params, 0.05)
     eager = (loss.data, [p.data for p in params], [p.grad for p in params])
     loss_fn, params = lab(seed_form)
     step = minigrad.compile(loss_fn, params, lr=0.05)
@@ -463,12 +464,7 @@ def test_the_labs_hand_written_mlp_and_sum_of_squares_give_eager_bits(form):
     start = [p.data for p in params]
     eager = []
     for _ in range(40):
-        loss = loss_fn()
-        for p in params:
-            p.grad = 0.0
-        loss.backward()
-        for p in params:
-            p.data -= 0.05 * p.grad
+        loss = sgd_step(loss_fn, params, 0.05)
         eager.append((loss.data, [p.grad for p in params], [p.data for p in params]))
     for p, x in zip(params, start):
         p.data = x
