@@ -10,7 +10,7 @@ PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC runs each stage's `python` from PATH: make it the venv's.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test test-fast bench
+.PHONY: setup repro test test-fast bench starter
 
 setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 	@scripts/install-graphviz.sh
@@ -43,3 +43,14 @@ test-fast: setup
 bench: setup
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python bench/bench_engine.py
+
+# The lab from blank files: starter/'s skeletons in place of the lab's three files. A file with
+# uncommitted edits is left alone, so that no one's work is lost.
+LAB_FILES := experiments/07-train-tense-logits/model.py experiments/07-train-tense-logits/train.py \
+	experiments/07-visualize-graph/viz.py
+starter:
+	@for f in $(LAB_FILES); do \
+	  git diff --quiet HEAD -- $$f || { echo "make starter: $$f has uncommitted edits; commit them or \`git stash\` them first" >&2; exit 1; }; \
+	done
+	@for f in $(LAB_FILES); do cp starter/$$(basename $$f) $$f; done
+	@echo "The lab's three files are now skeletons: write each Block, then run \`dvc repro\`."
