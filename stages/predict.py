@@ -31,6 +31,17 @@ def read_names(f):
             in zip(dataset["tenses"], dataset["english"], dataset["spanish"], strict=True)]
 
 
+def predict(model, xs, names):
+    """Per input: its outputs, the tense they name and whether it is the input's own."""
+    predictions = []
+    for x, name in zip(xs, names, strict=True):
+        output = [o.data for o in model(x)]
+        guess = argmax(output)
+        predictions.append({**name, "input": [float(v) for v in x], "output": output,
+                            "predicted": names[guess]["tense"], "correct": guess == argmax(x)})
+    return predictions
+
+
 def main():
     # configuration
     load_params()
@@ -40,12 +51,7 @@ def main():
     names = read_output(DATASET, read_names)
 
     # the work
-    predictions = []
-    for x, name in zip(lab_train.xs, names, strict=True):
-        output = [o.data for o in model(x)]
-        guess = argmax(output)
-        predictions.append({**name, "input": [float(v) for v in x], "output": output,
-                            "predicted": names[guess]["tense"], "correct": guess == argmax(x)})
+    predictions = predict(model, lab_train.xs, names)
 
     # outputs
     write_json(PREDICTIONS, {"predictions": predictions})

@@ -28,6 +28,48 @@ def saturation(model, xs):
     return sum(h > 0.99 for h in hidden) / len(hidden) if hidden else 0.0
 
 
+def build_model(lab_model, layer_sizes, init_range):
+    """The lab's MLP(5, layer_sizes), given init_range by keyword if its signature has one
+    (else its weights are its own, uniform(-1, 1) as the lab says)."""
+    signature = inspect.signature(lab_model.MLP).parameters
+    return lab_model.MLP(N_TENSES, layer_sizes,
+                         **({"init_range": init_range} if "init_range" in signature else {}))
+
+
+def train(lab_train, model, xs, ys, lr, epochs, engine="eager"):
+    """Every epoch's loss, from the lab's sgd_step (`eager`) or the step minigrad.compile
+    makes of its total_loss (`compiled`); a StageError at the first that is not finite."""
+    parameters, losses = model.parameters(), []
+
+    def eager_step():  # a step that returns nothing is followed by the loss after it
+        loss = lab_train.sgd_step(model, xs, ys, lr)
+        return lab_train.total_loss(model, xs, ys) if loss is None else loss
+
+    with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
+        step = eager_step if engine == "eager" else minigrad.compile(
+            lambda: lab_train.total_loss(model, xs, ys), parameters, lr=lr)
+        for epoch in range(1, epochs + 1):
+            losses.append(float(step()))
+            if epoch % max(1, epochs // 10) == 0:
+                log.info(f"epoch {epoch}/{epochs}  loss {losses[-1]:.4f}")
+            if not math.isfinite(losses[-1]):
+                break
+    what = next((f"loss is {loss} at epoch {epoch}" for epoch, loss in enumerate(losses, 1)
+                 if not math.isfinite(loss)), None)
+    if what is None and not all(math.isfinite(p.data) for p in parameters):
+        what = f"a parameter is not finite after epoch {epochs}"
+    if what:  # DVC deleted the outputs before it ran the stage: say how to get them back
+        raise StageError(
+            f"training diverged: {what} with train.lr = {lr:g}; lower train.lr in {PARAMS}"
+            " (the lab's 0.05 trains well). The previous results come back with"
+            " `git checkout -- metrics experiments`")
+    return losses
+
+
+def loss_csv(losses):
+    return "epoch,loss\n" + "".join(f"{i},{loss!r}\n" for i, loss in enumerate(losses, 1))
+
+
 def draw_loss_curve(losses, path):
     import matplotlib
 
@@ -58,44 +100,20 @@ def main():
 
     # the work
     seed_everything(seed)
-    takes_range = "init_range" in inspect.signature(lab_model.MLP).parameters
-    model = lab_model.MLP(N_TENSES, layer_sizes, **({"init_range": init_range} if takes_range else {}))
+    model = build_model(lab_model, layer_sizes, init_range)
     parameters = model.parameters()
     log.info(f"training MLP({N_TENSES}, {layer_sizes}), {len(parameters)} parameters:"
              f" lr {lr:g}, {epochs} epochs, {engine} engine")
-    saturated_start, started, losses = saturation(model, xs), time.perf_counter(), []
-
-    def eager_step():  # a step that returns nothing is followed by the loss after it
-        loss = lab_train.sgd_step(model, xs, ys, lr)
-        return lab_train.total_loss(model, xs, ys) if loss is None else loss
-
-    with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
-        step = eager_step if engine == "eager" else minigrad.compile(
-            lambda: lab_train.total_loss(model, xs, ys), parameters, lr=lr)
-        for epoch in range(1, epochs + 1):
-            losses.append(float(step()))
-            if epoch % max(1, epochs // 10) == 0:
-                log.info(f"epoch {epoch}/{epochs}  loss {losses[-1]:.4f}")
-            if not math.isfinite(losses[-1]):
-                break
+    saturated_start, started = saturation(model, xs), time.perf_counter()
+    losses = train(lab_train, model, xs, ys, lr, epochs, engine)
     train_seconds = time.perf_counter() - started
-    what = next((f"loss is {loss} at epoch {epoch}" for epoch, loss in enumerate(losses, 1)
-                 if not math.isfinite(loss)), None)
-    if what is None and not all(math.isfinite(p.data) for p in parameters):
-        what = f"a parameter is not finite after epoch {epochs}"
-    if what:  # DVC deleted the outputs before it ran the stage: say how to get them back
-        raise StageError(
-            f"training diverged: {what} with train.lr = {lr:g}; lower train.lr in {PARAMS}"
-            " (the lab's 0.05 trains well). The previous results come back with"
-            " `git checkout -- metrics experiments`")
 
     # outputs
     metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": len(parameters),
                "saturated_start": saturated_start, "saturated_end": saturation(model, xs)}
     write_json(MODEL, {"n_in": N_TENSES, "layer_sizes": layer_sizes,
                        "parameters": [p.data for p in parameters]})
-    write_text(LOSS_CSV, "epoch,loss\n" + "".join(f"{i},{loss!r}\n"
-                                                  for i, loss in enumerate(losses, 1)))
+    write_text(LOSS_CSV, loss_csv(losses))
     with atomic_path(LOSS_PNG) as tmp:
         draw_loss_curve(losses, tmp)
     write_json(TRAIN_METRICS, metrics)
