@@ -18,20 +18,18 @@ from pathlib import Path
 
 from minigrad import get_logger
 
-# The pipeline's files, as dvc.yaml's `vars` name them (tests/pipeline/test_pipeline.py
-# holds the two lists together).
-TRAIN_DIR = "experiments/07-train-tense-logits"
-VIZ_DIR = "experiments/07-visualize-graph"
+# The pipeline's files, as dvc.yaml's `vars` name them (a test holds the two together).
+TRAIN_DIR, VIZ_DIR = "experiments/07-train-tense-logits", "experiments/07-visualize-graph"
 PARAMS, VERBS, CHECKED = "params.yaml", "data/verbs.yaml", "data/params.checked"
-DATASET = "data/tense_identity.json"
-LAB_MODEL, LAB_TRAIN, LAB_VIZ = f"{TRAIN_DIR}/model.py", f"{TRAIN_DIR}/train.py", f"{VIZ_DIR}/viz.py"
+DATASET, TRAIN_METRICS = "data/tense_identity.json", "metrics/train.json"
+LOSS_CSV, CONFUSION, VERIFY = "metrics/loss.csv", "metrics/confusion.json", "metrics/verify.json"
+LAB_MODEL, LAB_TRAIN = f"{TRAIN_DIR}/model.py", f"{TRAIN_DIR}/train.py"
 MODEL, LOSS_PNG = f"{TRAIN_DIR}/model.json", f"{TRAIN_DIR}/loss.png"
-TRAIN_MANIFEST, PREDICTIONS = f"{TRAIN_DIR}/manifest.json", f"{TRAIN_DIR}/predictions.json"
-TRAIN_REPORT = f"{TRAIN_DIR}/README.md"
-TRAIN_METRICS, LOSS_CSV = "metrics/train.json", "metrics/loss.csv"
-CONFUSION, VERIFY = "metrics/confusion.json", "metrics/verify.json"
-GRAPH_SVG, GRAPH_HTML, GRAPH_PY = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html", f"{VIZ_DIR}/graph.py"
-VIZ_MANIFEST, VIZ_REPORT = f"{VIZ_DIR}/manifest.json", f"{VIZ_DIR}/README.md"
+PREDICTIONS, TRAIN_REPORT = f"{TRAIN_DIR}/predictions.json", f"{TRAIN_DIR}/README.md"
+TRAIN_MANIFEST, VIZ_MANIFEST = f"{TRAIN_DIR}/manifest.json", f"{VIZ_DIR}/manifest.json"
+LAB_VIZ, VIZ_REPORT = f"{VIZ_DIR}/viz.py", f"{VIZ_DIR}/README.md"
+GRAPH_SVG, GRAPH_HTML = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html"
+GRAPH_PY = f"{VIZ_DIR}/graph.py"
 N_TENSES = 5  # the network's input and output width: one unit per tense
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
@@ -121,9 +119,8 @@ def write_json(path, data):
 
 
 def read_output(path, parse=json.load):
-    """parse(the open file) of a file an earlier stage wrote. DVC hashes these files and
-    rebuilds a changed one on `dvc repro`, so they are not checked; one that fails to parse
-    (a stage run by hand on a broken or wrong file) gets this one line."""
+    """parse(the open file) of a file an earlier stage wrote, which is not checked (dvc.yaml
+    says why); if parse fails, as on a file broken by hand, this one line."""
     try:
         with open(path, encoding="utf-8", newline="") as f:
             return parse(f)
@@ -136,7 +133,8 @@ def load_lab(path):
     """The lab's file at `path`, imported as `lab_<name>` with its folder on sys.path, so
     that it imports its neighbours as a learner's script does (`from model import MLP`)."""
     if not Path(path).is_file():
-        raise StageError(f"the lab's {Path(path).name} is missing at {path}: `git checkout -- {path}`")
+        raise StageError(f"the lab's {Path(path).name} is missing at {path}:"
+                         f" `git checkout -- {path}`")
     folder = str(Path(path).resolve().parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
@@ -144,10 +142,6 @@ def load_lab(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def sha256_of(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _git_state(paths):
@@ -163,10 +157,8 @@ def _git_state(paths):
 
 
 def _version(package):
-    try:
+    with contextlib.suppress(metadata.PackageNotFoundError):
         return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def code_files(root="."):
@@ -179,6 +171,10 @@ def code_files(root="."):
                     "minigrad", "stages", "experiments"):
                 found.add(str(path.relative_to(root)))
     return sorted(found)
+
+
+def _sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None):
@@ -198,8 +194,8 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
                         "packages": {**{p: _version(p) for p in packages}, **(tools or {})}},
         "seed": seed,
         "config": config,
-        "inputs": [{"path": str(p), "sha256": sha256_of(p)} for p in inputs],
-        "outputs": [{"path": str(p), "sha256": sha256_of(p), "bytes": os.path.getsize(p)}
+        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in inputs],
+        "outputs": [{"path": str(p), "sha256": _sha256(p), "bytes": os.path.getsize(p)}
                     for p in outputs],
         "metrics": metrics,
         "duration_s": round(duration_s, 6),

@@ -1,8 +1,8 @@
 """params.yaml's `viz.expression` as a graph of Values: one walk over `ast.parse`'s tree that
 builds each node as it goes, never eval. The grammar is numbers, the names of viz.values,
 + - * /, unary - and +, `x ** literal`, `number ** x` and exp log tanh relu sigmoid of x.
-A name is one leaf wherever it occurs; a number is a leaf labelled by its text, into which
-its sign and powers fold (`2 ** 3` is 8)."""
+A name is one leaf wherever it occurs; a number, or a part made of numbers alone, is one
+leaf labelled by its text (`2 ** 3` is 8)."""
 
 import ast
 import math
@@ -34,9 +34,11 @@ def build_expression(text, values):
         line = min(err.lineno or len(lines), len(lines))
         where = f"line {line}, column " if len(lines) > 1 else "column "
         column = err.offset or len(lines[line - 1]) + 1  # 0: the text ended too soon
-        raise StageError(f"expression {source!r} is not valid at {where}{column}: {err.msg}") from None
+        raise StageError(f"expression {source!r} is not valid at {where}{column}:"
+                         f" {err.msg}") from None
     except (ValueError, RecursionError, MemoryError) as err:  # a null byte; deep nesting
-        raise StageError(f"expression {source!r} is not valid: {err or 'nested too deeply'}") from None
+        raise StageError(f"expression {source!r} is not valid:"
+                         f" {err or 'nested too deeply'}") from None
     if (size := sum(isinstance(node, ast.expr) for node in ast.walk(tree))) > MAX_NODES:
         raise StageError(f"expression {source!r} has {size} operands and operations: at most"
                          f" {MAX_NODES} are allowed")
@@ -51,13 +53,8 @@ def build_expression(text, values):
         raise StageError(f"expression {source!r}: `{text_of(node)}` at column"
                          f" {node.col_offset + 1}: {problem}{rest}")
 
-    def number(node):  # a literal, or a sign or power of numbers
-        match node:
-            case ast.UnaryOp(ast.USub() | ast.UAdd(), operand):
-                return number(operand)
-            case ast.BinOp(left, ast.Pow(), right):
-                return number(left) and number(right)
-        return isinstance(node, ast.Constant)
+    def number(node):  # a part without variables (or calls): it folds into one leaf
+        return not any(isinstance(part, (ast.Name, ast.Call)) for part in ast.walk(node))
 
     def apply(node, op, *operands):  # a domain error or an overflow names `node`
         try:

@@ -55,7 +55,8 @@ def main():
 
     # outputs
     write_json(PREDICTIONS, {"predictions": predictions})
-    write_json(CONFUSION, [{"actual": p["tense"], "predicted": p["predicted"]} for p in predictions])
+    write_json(CONFUSION, [{"actual": p["tense"], "predicted": p["predicted"]}
+                           for p in predictions])
     log.info(f"{sum(p['correct'] for p in predictions)}/{len(predictions)} tenses predicted right")
 
 

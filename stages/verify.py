@@ -158,7 +158,8 @@ def main():
     predictions = read_output(PREDICTIONS, lambda f: [
         {key: p[key] for key in ("tense", "english", "spanish", "predicted", "correct")}
         for p in json.load(f)["predictions"]])
-    train_seconds = read_output(TRAIN_MANIFEST, lambda f: float(json.load(f)["metrics"]["train_seconds"]))
+    train_seconds = read_output(TRAIN_MANIFEST,
+                                lambda f: float(json.load(f)["metrics"]["train_seconds"]))
     losses = read_output(LOSS_CSV, read_losses)
 
     # the work

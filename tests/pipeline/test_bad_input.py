@@ -48,7 +48,7 @@ def replace_in(project, name, old, new):
 
 
 def leftover_temp_files(project):
-    """Files named like stages.files' temporary ones (.<name>.<pid>.<random>)."""
+    """Files named like stages.common.atomic_path's temporary ones (.<name>.<pid>.<random>)."""
     return [
         path for path in project.rglob(".*")
         if path.is_file() and path.name not in (".gitignore", ".dvcignore")
@@ -243,7 +243,7 @@ def test_a_large_but_finite_lr_saturates_tanh_instead_of_diverging():
 
 def test_a_diverged_dvc_repro_records_nothing_and_deletes_trains_outputs(reproduced):
     """Divergence is the one failure no check can foresee: train's outputs go (DVC deleted
-    them before it ran the stage); tests/test_readme_recipes.py brings them back as the
+    them before it ran the stage); tests/pipeline/test_readme_recipes.py brings them back as the
     README says."""
     lock = locked_results(reproduced)
     replace_in(reproduced, "params.yaml", "lr: 0.05", "lr: 1e308")
