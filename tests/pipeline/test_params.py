@@ -223,6 +223,11 @@ def test_the_labs_params_are_valid(tmp_path):
     assert params["model"] == {"layer_sizes": [4, 5], "init_range": 1.0}
 
 
+def test_check_params_depends_on_the_whole_file():
+    stage = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]["check_params"]
+    assert "params.yaml" in stage["deps"] and "params" not in stage
+
+
 STAGES = [name for name in yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]]
 
 
