@@ -27,10 +27,10 @@ $(PLOTS_TEMPLATE): $(VENV)/.installed scripts/make_plots_template.py
 	$(BIN)/python -m scripts.make_plots_template $@
 	$(BIN)/dvc config --local plots.html_template plots_template.html
 
-# check_params is also the pipeline's first stage; run here first, it gives malformed YAML
-# its one line too (under plain `dvc repro`, DVC reports that itself, before any stage).
+# check_params run first gives malformed YAML its one line too (plain `dvc repro` reports
+# that itself, before any stage runs).
 repro: setup
-	$(BIN)/python -m stages.check_params --params params.yaml --verbs data/verbs.yaml
+	$(BIN)/python -m stages.check_params
 	$(BIN)/dvc repro
 	$(BIN)/python -m scripts.require_passed metrics/verify.json
 

@@ -17,9 +17,7 @@ import argparse
 import re
 
 from minigrad import get_logger
-from stages.errors import DataFileError
-from stages.files import write_text
-from stages.stage import run_stage
+from stages.common import StageError, run_stage, write_text
 
 log = get_logger("make_plots_template")
 
@@ -58,7 +56,7 @@ def newest_vega_lite(versions, major=VEGA_LITE_MAJOR):
     """The newest of vl-convert's Vega-Lite versions ("5.21", "6.4", ...) with this major."""
     matching = [v for v in versions if v.split(".")[0] == major]
     if not matching:
-        raise DataFileError(
+        raise StageError(
             f"vl-convert-python offers Vega-Lite {', '.join(versions)}, none of them"
             f" {major}.x, which DVC's plot templates use: install an older vl-convert-python"
         )
@@ -69,9 +67,9 @@ def build_page(bundle, vega, vega_lite, vega_embed):
     """The template: DVC's page layout, with `bundle` inlined where the CDN tags were."""
     for placeholder in PLACEHOLDERS:
         if placeholder in bundle:
-            raise DataFileError(f"the JavaScript bundle contains DVC's placeholder {placeholder}")
+            raise StageError(f"the JavaScript bundle contains DVC's placeholder {placeholder}")
     if "window.vegaEmbed" not in bundle:
-        raise DataFileError("the JavaScript bundle does not set window.vegaEmbed")
+        raise StageError("the JavaScript bundle does not set window.vegaEmbed")
     # "</script" inside the code would end the <script> element early; "<\/" means the same
     # in JavaScript strings, regular expressions and comments, where it can appear.
     bundle = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)

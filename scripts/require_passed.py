@@ -9,9 +9,7 @@ The verify stage exits 0 even on a failed check, so that DVC keeps the run; this
 import argparse
 
 from minigrad import get_logger
-from stages.errors import DataFileError
-from stages.files import read_json
-from stages.stage import run_stage
+from stages.common import StageError, read_output, run_stage
 
 log = get_logger("require_passed")
 
@@ -21,11 +19,11 @@ def main(argv=None):
         prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("verify", nargs="?", default="metrics/verify.json")
     args = parser.parse_args(argv)
-    result = read_json(args.verify, "verification result")
+    result = read_output(args.verify)
     if not isinstance(result, dict) or "passed" not in result:
-        raise DataFileError(f"verification result {args.verify} has no `passed`: run `dvc repro`")
+        raise StageError(f"verification result {args.verify} has no `passed`: run `dvc repro`")
     if result["passed"] is not True:
-        raise DataFileError(
+        raise StageError(
             f"the run did not pass verification ({args.verify}: {result}); see"
             " the README.md beside the trained model (dvc.yaml: train_dir) for what to change"
         )

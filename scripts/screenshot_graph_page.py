@@ -49,7 +49,7 @@ def main(argv=None):
     browser = next(filter(None, map(shutil.which, BROWSERS)), None)
     if browser is None:
         parser.error("no Chromium found: apt-get install chromium")
-    viz = load_params(args.params, sections=("viz",))["viz"]
+    viz = load_params(args.params)["viz"]
     root, leaves = build_expression(viz["expression"], viz["values"])
     page = graph_page(root, list(leaves.values()), viz["expression"])
     step = second_term_step(page) if args.step is None else args.step

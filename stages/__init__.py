@@ -1,5 +1,2 @@
-"""The lab's DVC pipeline: one module per stage, run as `python -m stages.<name>`, and the
-small modules they share (params, files, manifest, ...), each named for what it does.
-
-dvc.yaml wires the stages together; minigrad, the engine, knows nothing of any of this.
-"""
+"""The lab's DVC pipeline: one script per stage (`python -m stages.<name>`), what they all
+need (common.py), the checks of the files people write (params.py) and viz's expression."""

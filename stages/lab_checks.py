@@ -18,13 +18,14 @@ from pathlib import Path
 
 import minigrad
 from minigrad import Value
+from stages.common import StageError
 
 __all__ = ["LabError", "load", "check_lab", "audit", "mlp_kwargs", "learner_call"]
 
 N_TENSES = 5
 
 
-class LabError(Exception):
+class LabError(StageError):
     """A lab file does not give the pipeline what it calls, or raised inside its own code."""
 
 

@@ -1,103 +1,159 @@
-"""params.yaml: its schema and every rule for its values, in this one module.
+"""The files people write, checked: params.yaml and the verb table, data/verbs.yaml.
 
-Each stage checks its own sections, so a stage run by hand still gets the one-line message;
-the pipeline's first stage, check_params, checks all of them before any stage that owns
-results runs. An unknown key is refused at every level (but in viz.values, whose names are
-the expression's variables). The viz expression is evaluated at viz.values, gradients
-included, so `log(a - c)` is caught here too. A bad value raises a ParamsError naming the
-key, the value and what is allowed (stages.schemas makes the message).
+Both are read with ruamel.yaml's YAML 1.2 safe loader, as DVC reads params.yaml, so a stage
+uses the value `dvc params diff` shows (`yes` is a word, `010` is 10). A bad value is one
+StageError naming the key, the value and what is allowed: an unknown key first, then a
+missing one, then a value. The viz expression is also evaluated at viz.values, gradients
+included, so `log(a - c)` is caught here too.
 """
 
-from stages.errors import ExpressionError, ParamsError
+import difflib
+import math
+
+from stages.common import N_TENSES, PARAMS, VERBS, StageError
 from stages.expression import FUNCTIONS, evaluate
-from stages.schemas import N_TENSES, mapping, problem
-from stages.yaml12 import YAMLError, read_yaml
 
-__all__ = ["load_params", "check_params", "params_schema", "SECTIONS"]
-
-MAX_EPOCHS = 100_000  # about half a minute for the lab's network; more is surely a typo
-MAX_LAYERS, MAX_LAYER_SIZE = 10, 256
-ENGINES = ("eager", "compiled")  # how train runs SGD: Value's own loop, or minigrad.compile
-SECTIONS = ("seed", "data", "model", "train", "verify", "viz")
-FLOATS = (("model", "init_range"), ("train", "lr"), ("verify", "max_loss"))  # 1 reads as 1.0
-SIZES = (f"a list of 1 to {MAX_LAYERS} whole numbers from 1 to {MAX_LAYER_SIZE},"
-         f" the last {N_TENSES} (one output per tense)")
+MAX_EPOCHS, MAX_LAYERS, MAX_LAYER_SIZE = 100_000, 10, 256  # more is surely a typo
+ENGINES = ("eager", "compiled")
 
 
-def _positive(most=None):
-    return {"type": "number", "exclusiveMinimum": 0, **({"maximum": most} if most else {}),
-            "description": "a finite number > 0" + (f", at most {most}" if most else "")}
+def _number(x):
+    return type(x) is int or (type(x) is float and math.isfinite(x))
+
+
+def _positive(most=math.inf):
+    return (lambda x: _number(x) and 0 < x <= most,
+            "a finite number > 0" + (f", at most {most}" if most < math.inf else ""))
 
 
 def _whole(low, high):
-    return {"type": "integer", "minimum": low, "maximum": high,
-            "description": f"a whole number from {low} to {high}"}
+    return (lambda x: type(x) is int and low <= x <= high, f"a whole number from {low} to {high}")
 
 
 def _one_of(choices):
-    return {"enum": list(choices), "description": f"one of {', '.join(choices)}"}
+    return lambda x: isinstance(x, str) and x in choices, f"one of {', '.join(choices)}"
 
 
-def params_schema(sections=SECTIONS, verbs=None):
-    """The schema of params.yaml; only `sections` are required and checked."""
-    verb = (_one_of(sorted(verbs)) if verbs is not None
-            else {"type": "string", "description": "a verb of data/verbs.yaml"})
-    names = {"type": "string", "pattern": r"^(?!\d)\w+$", "not": {"enum": list(FUNCTIONS)},
-             "description": f"variable names must be identifiers other than {', '.join(FUNCTIONS)}"}
-    schema = mapping(
-        "a mapping of sections", required=list(sections),
-        seed=_whole(0, 2**32 - 1),
-        data=mapping(verb=verb),
-        model=mapping(
-            layer_sizes={"type": "array", "minItems": 1, "maxItems": MAX_LAYERS,
-                         "items": {"type": "integer", "minimum": 1, "maximum": MAX_LAYER_SIZE},
-                         "description": SIZES},
-            init_range=_positive(most=100)),
-        train=mapping(lr=_positive(), epochs=_whole(1, MAX_EPOCHS), engine=_one_of(ENGINES)),
-        verify=mapping(max_loss=_positive()),
-        viz=mapping(
-            expression={"type": "string", "pattern": r"\S",
-                        "description": 'a non-empty string such as "(a*b + c)*(a - c)"'},
-            values={"type": "object", "minProperties": 1, "propertyNames": names,
-                    "additionalProperties": {"type": "number", "description": "a finite number"},
-                    "description": "a mapping of variable names to numbers, e.g. {a: 2, b: 3}"}),
-    )
-    for name in set(SECTIONS) - set(sections):
-        schema["properties"][name] = {}  # another stage's section: not this one's to check
-    return schema
+def _strings(n, what):
+    return lambda x: type(x) is list and len(x) == n and all(isinstance(s, str) for s in x), what
 
 
-def check_params(params, sections=SECTIONS, verbs=None, path="params.yaml"):
-    """The checked values of `sections` of loaded params, or a ParamsError; `verbs`, when
-    given, are the verbs `data.verb` may name."""
-    if params is None:
-        raise ParamsError(f"{path} is empty: it needs the sections {', '.join(SECTIONS)}")
-    found = problem(params, params_schema(sections, verbs))
-    if not found and "model" in sections and params["model"]["layer_sizes"][-1] != N_TENSES:
-        found = f"model.layer_sizes = {params['model']['layer_sizes']!r} is not allowed: {SIZES}"
-    if found:
-        raise ParamsError(f"{path}: {found}")
-    if "viz" in sections:
-        try:
-            evaluate(params["viz"]["expression"], params["viz"]["values"])
-        except ExpressionError as err:
-            raise ParamsError(f"{path}, viz: {err}") from None
-    checked = {name: params[name] if name == "seed" else dict(params[name]) for name in sections}
-    for name, key in FLOATS:
-        if name in checked:
-            checked[name][key] = float(checked[name][key])
-    return checked
+SIZES = (lambda x: type(x) is list and 1 <= len(x) <= MAX_LAYERS and x[-1] == N_TENSES
+         and all(type(n) is int and 1 <= n <= MAX_LAYER_SIZE for n in x),
+         f"a list of 1 to {MAX_LAYERS} whole numbers from 1 to {MAX_LAYER_SIZE},"
+         f" the last {N_TENSES} (one output per tense)")
+VALUES = (lambda x: isinstance(x, dict) and len(x) > 0,
+          "a mapping of variable names to numbers, e.g. {a: 2, b: 3}")
+NAMES = f"variable names must be identifiers other than {', '.join(FUNCTIONS)}"
+FORMS = _strings(N_TENSES, f"{N_TENSES} forms, in the order of tenses")
 
 
-def load_params(path="params.yaml", sections=SECTIONS, verbs=None):
-    """Read params.yaml and return the checked values of `sections`."""
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problem(data, rules, where=""):
+    """What is wrong with the mapping `data` under `rules` ({key: (test, allowed)} or
+    {key: {...}} for a section), as one line, or None."""
+    sub = [(f"{where}{key}.", data[key], rule) for key, rule in rules.items()
+           if isinstance(rule, dict) and isinstance(data.get(key), dict)]
+    for prefix, given, known in [(where, data, rules), *sub]:  # unknown keys
+        for key in given:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), list(known), n=1)
+                inside = f" in {prefix[:-1]}" if prefix else ""
+                hint = f"did you mean {prefix}{close[0]}?" if close else (
+                    f"allowed{inside}: {', '.join(known)}")
+                return f"unknown key {prefix}{key} ({hint})"
+    for prefix, given, known in [(where, data, rules), *sub]:  # missing keys
+        for key, rule in known.items():
+            if key not in given:
+                if isinstance(rule, dict) and not prefix:
+                    return f"section `{key}` is missing (it needs: {', '.join(rule)})"
+                return f"key `{prefix}{key}` is missing"
+    for key, rule in rules.items():  # values
+        value = data[key]
+        if isinstance(rule, dict):
+            found = problem(value, rule, f"{where}{key}.") if isinstance(value, dict) else (
+                f"{where}{key} = {_shown(value)} is not allowed: a mapping with keys"
+                f" {', '.join(rule)}")
+            if found:
+                return found
+        elif not rule[0](value):
+            return f"{where}{key} = {_shown(value)} is not allowed: {rule[1]}"
+    return None
+
+
+def read_yaml(path, what=""):
+    """The data in the YAML file at `path`, or a StageError naming it (as `what`, if given)."""
+    from ruamel.yaml import YAML, YAMLError  # here: a stage without it still says make setup
+
+    name = f"{what} {path}".strip()
     try:
-        params = read_yaml(path)
+        with open(path, encoding="utf-8") as f:
+            return YAML(typ="safe").load(f)
     except FileNotFoundError:
-        raise ParamsError(f"{path} is missing: copy it from git (`git checkout -- {path}`)"
-                          ) from None
+        raise StageError(f"{name} is missing: `git checkout -- {path}` brings back the"
+                         " project's") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ParamsError(f"{path} cannot be read as UTF-8 text ({err})") from None
+        raise StageError(f"{name} cannot be read as UTF-8 text ({err})") from None
     except YAMLError as err:
-        raise ParamsError(f"{path} is not valid YAML{err}") from None
-    return check_params(params, sections, verbs, path)
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        found = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise StageError(f"{name} is not valid YAML{where}: {found}") from None
+    except ValueError as err:  # a well-formed scalar that is no value: `2001-13-45`, `!!int x`
+        raise StageError(f"{name} is not valid YAML: a value cannot be read: {err}") from None
+
+
+def load_verbs(path=VERBS):
+    """{"tenses": [5 names], "verbs": {verb: {"english": [5 forms], "spanish": [5 forms]}}}."""
+    table = read_yaml(path, "verb table")
+    if not isinstance(table, dict):
+        found = f"it must be a mapping with keys tenses, verbs, got {_shown(table)}"
+    else:
+        found = problem(table, {"tenses": _strings(N_TENSES, f"{N_TENSES} tense names"),
+                                "verbs": (lambda x: isinstance(x, dict) and len(x) > 0,
+                                          "a mapping of verbs to forms")})
+    for verb, forms in table["verbs"].items() if not found else ():
+        found = found or (problem(forms, {"english": FORMS, "spanish": FORMS}, f"verbs.{verb}.")
+                          if isinstance(forms, dict) else f"verbs.{verb} = {_shown(forms)} is"
+                          " not allowed: a mapping with keys english, spanish")
+    if found:
+        raise StageError(f"verb table {path} is malformed: {found}")
+    return table
+
+
+def load_params(path=PARAMS, verbs=None):
+    """Every section of params.yaml, checked; `verbs` (read from data/verbs.yaml when None)
+    are those data.verb may name. Whole numbers pass for the floats, read as floats."""
+    verbs = load_verbs()["verbs"] if verbs is None else verbs
+    rules = {
+        "seed": _whole(0, 2**32 - 1),
+        "data": {"verb": _one_of(sorted(verbs))},
+        "model": {"layer_sizes": SIZES, "init_range": _positive(most=100)},
+        "train": {"lr": _positive(), "epochs": _whole(1, MAX_EPOCHS), "engine": _one_of(ENGINES)},
+        "verify": {"max_loss": _positive()},
+        "viz": {"expression": (lambda x: isinstance(x, str) and x.strip() != "",
+                               'a non-empty string such as "(a*b + c)*(a - c)"'), "values": VALUES},
+    }
+    params = read_yaml(path)
+    if params is None:
+        raise StageError(f"{path} is empty: it needs the sections {', '.join(rules)}")
+    found = (problem(params, rules) if isinstance(params, dict)
+             else f"it must be a mapping of sections, got {_shown(params)}")
+    for name, value in (params["viz"]["values"].items() if not found else ()):
+        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
+            found = found or f"viz.values = {_shown(name)} is not allowed: {NAMES}"
+        elif not _number(value):
+            found = found or f"viz.values.{name} = {_shown(value)} is not allowed: a finite number"
+    if found:
+        raise StageError(f"{path}: {found}")
+    try:
+        evaluate(params["viz"]["expression"], params["viz"]["values"])
+    except StageError as err:
+        raise StageError(f"{path}, viz: {err}") from None
+    for section, key in (("model", "init_range"), ("train", "lr"), ("verify", "max_loss")):
+        params[section][key] = float(params[section][key])
+    return params

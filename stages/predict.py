@@ -1,68 +1,63 @@
-"""Stage predict: run the trained network on the five tenses.
+"""Stage predict: the trained network on the lab's five inputs; the guess is the argmax of
+model(x), as the lab's Block D takes it, and the tenses are named by the verb's forms."""
 
-    python -m stages.predict --dataset data/tense_identity.json \
-        --model experiments/07-train-tense-logits/model.json \
-        --predictions experiments/07-train-tense-logits/predictions.json \
-        --confusion metrics/confusion.json
+import json
 
-predictions.json holds, per tense, the input, the 5 outputs, the predicted tense (argmax)
-and whether it is right; confusion.json the actual/predicted pairs that DVC plots.
-"""
-
-from minigrad import MLP, get_logger
-from stages.errors import DataFileError
-from stages.schemas import DATASET, MODEL, read_checked
-from stages.files import write_json
-from stages.stage import parse_args, run_stage
+from minigrad import get_logger
+from stages.common import (CONFUSION, DATASET, LAB_MODEL, LAB_TRAIN, MODEL, PREDICTIONS,
+                           load_lab, read_output, run_stage, write_json)
+from stages.params import load_params
 
 log = get_logger("predict")
 
 
-def load_model(path):
-    state = read_checked(path, MODEL, "--model")
-    # the sizes its layers hold, checked before an MLP of the stated sizes is built
-    layers = state["layers"]
-    shape = [len(layers[0]["weights"][0]), *(len(layer["biases"]) for layer in layers)]
-    if [state["n_in"], *state["layer_sizes"]] != shape:
-        raise DataFileError(f"model {path} is malformed: n_in and layer_sizes do not match its"
-                            f" layers, {shape}; run `dvc repro` to rebuild it")
-    model = MLP(state["n_in"], state["layer_sizes"])
-    try:
-        model.load_state_dict(state)
-    except ValueError as err:
-        raise DataFileError(f"model {path} is malformed: {err}; run `dvc repro`") from None
+def argmax(numbers):
+    """The index of the largest number; the first one on a tie."""
+    return max(range(len(numbers)), key=lambda i: float(numbers[i]))
+
+
+def load_model(lab_model, state):
+    """The lab's MLP of model.json's sizes, with its values set through parameters()."""
+    model = lab_model.MLP(state["n_in"], state["layer_sizes"])
+    for parameter, value in zip(model.parameters(), state["parameters"], strict=True):
+        parameter.data = float(value)
     return model
 
 
-def argmax(numbers):
-    """The index of the largest number; the first one on a tie."""
-    return max(range(len(numbers)), key=numbers.__getitem__)
+def read_names(f):
+    """Each tense's name and forms, from the dataset."""
+    dataset = json.load(f)
+    return [{"tense": tense, "english": english, "spanish": spanish} for tense, english, spanish
+            in zip(dataset["tenses"], dataset["english"], dataset["spanish"], strict=True)]
 
 
-def predict(model, dataset):
-    tenses, predictions = dataset["tenses"], []
-    for i, example in enumerate(dataset["examples"]):
-        output = [o.data for o in model(example["input"])]
-        predicted = tenses[argmax(output)]
-        predictions.append({key: example[key] for key in ("tense", "english", "spanish", "input")}
-                           | {"output": output, "predicted": predicted,
-                              "correct": predicted == tenses[i]})
+def predict(model, xs, names):
+    """Per input: its outputs, the tense they name and whether it is the input's own."""
+    predictions = []
+    for x, name in zip(xs, names, strict=True):
+        output = [o.data for o in model(x)]
+        guess = argmax(output)
+        predictions.append({**name, "input": [float(v) for v in x], "output": output,
+                            "predicted": names[guess]["tense"], "correct": guess == argmax(x)})
     return predictions
 
 
-def main(argv=None):
-    args = parse_args(__doc__, argv, dataset=DATASET.help, model=MODEL.help,
-                      predictions="per tense: output, guess (JSON)",
-                      confusion="actual/predicted pairs (JSON)")
+def main():
+    # configuration
+    load_params()
+    # inputs
+    lab_model, lab_train = load_lab(LAB_MODEL), load_lab(LAB_TRAIN)
+    model = read_output(MODEL, lambda f: load_model(lab_model, json.load(f)))
+    names = read_output(DATASET, read_names)
 
-    dataset = read_checked(args.dataset, DATASET, "--dataset")
-    model = load_model(args.model)
-    predictions = predict(model, dataset)
-    write_json(args.predictions, {"predictions": predictions})
-    write_json(args.confusion, [{"actual": p["tense"], "predicted": p["predicted"]}
-                                for p in predictions])
-    correct = sum(p["correct"] for p in predictions)
-    log.info(f"{correct}/{len(predictions)} tenses predicted right")
+    # the work
+    predictions = predict(model, lab_train.xs, names)
+
+    # outputs
+    write_json(PREDICTIONS, {"predictions": predictions})
+    write_json(CONFUSION, [{"actual": p["tense"], "predicted": p["predicted"]}
+                           for p in predictions])
+    log.info(f"{sum(p['correct'] for p in predictions)}/{len(predictions)} tenses predicted right")
 
 
 if __name__ == "__main__":

@@ -1,44 +1,29 @@
-"""Stage verify: did the run meet the lab's bar, and what would improve it?
-
-    python -m stages.verify --metrics metrics/train.json --loss-csv metrics/loss.csv \
-        --predictions experiments/07-train-tense-logits/predictions.json \
-        --train-manifest experiments/07-train-tense-logits/manifest.json \
-        --verify metrics/verify.json --report experiments/07-train-tense-logits/README.md
-
-It reads the run's settings from params.yaml, as dvc.yaml declares, and only how long
-training took from the train stage's manifest (timing is kept out of the metrics).
-
-Passes when the final loss is below verify.max_loss and every tense is predicted right. A
-failed check is one line on stderr and in the report, but the stage still exits 0: DVC would
-delete a failing stage's outputs, and `dvc exp run` would drop the experiment, losing the
-very runs worth looking at. `make repro` fails when verify.json says passed is false.
-"""
+"""Stage verify: did the run meet the lab's bar (final loss below verify.max_loss, every
+tense right), and what would improve it? A failed check is one line on stderr and in the
+report, but the stage exits 0 (dvc.yaml says why); `make repro` fails on `passed: false`."""
 
 import csv
-import math
+import json
 
 from minigrad import get_logger
-from stages.errors import DataFileError
-from stages.files import write_json, write_text
+from stages.common import (LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS,
+                           TRAIN_REPORT, VERIFY, read_output, run_stage, write_json, write_text)
 from stages.params import load_params
-from stages.schemas import N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS, read_checked
-from stages.stage import parse_args, run_stage
 
 log = get_logger("verify")
 
 
-def read_losses(path):
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            losses = [float(row["loss"]) for row in csv.DictReader(f)]
-    except FileNotFoundError:
-        raise DataFileError(f"loss history {path} is missing: run `dvc repro`") from None
-    except (KeyError, TypeError, ValueError, csv.Error) as err:  # ValueError: also bad UTF-8
-        raise DataFileError(f"loss history {path} is malformed ({err!r}): run `dvc repro`") from None
-    if not losses or not all(map(math.isfinite, losses)):
-        raise DataFileError(
-            f"loss history {path} must hold a finite loss per epoch: run `dvc repro`"
-        )
+def read_train_metrics(f):
+    metrics = json.load(f)
+    return {"final_loss": float(metrics["final_loss"]), "n_params": int(metrics["n_params"]),
+            "saturated_start": float(metrics["saturated_start"]),
+            "saturated_end": float(metrics["saturated_end"])}
+
+
+def read_losses(f):
+    losses = [float(row["loss"]) for row in csv.DictReader(f)]
+    if not losses:
+        raise ValueError("no epochs")
     return losses
 
 
@@ -152,36 +137,40 @@ loss the sum of squared errors over {N_TENSES * N_TENSES} outputs, SGD with lr {
 ## The lab's files
 
 - [`model.py`](model.py): Neuron, Layer and MLP, built from minigrad's `Value`;
-- [`train.py`](train.py): the training loop, the loss curve and the predictions
-  (`python train.py` runs the lab's defaults by hand);
-- `loss.png`, [`predictions.json`](predictions.json), `model.json` (the trained weights)
+- [`train.py`](train.py): the five tenses as inputs and targets, the loss and one SGD step
+  (`python train.py` trains with the lab's defaults by hand and checks the two bars);
+- `loss.png`, [`predictions.json`](predictions.json), `model.json` (the trained values of
+  the MLP's `parameters()`, in their order)
   and [`manifest.json`](manifest.json) (the run's settings, versions, hashes and timing):
   written by the pipeline's `train` and `predict` stages, which run the two files above on
   params.yaml's settings; this report is the `verify` stage's. Reproduce with `dvc repro`.
 """
 
 
-def main(argv=None):
-    args = parse_args(
-        __doc__, argv, metrics=TRAIN_METRICS.help, loss_csv="the train stage's losses (CSV)",
-        predictions=PREDICTIONS.help, train_manifest=TRAIN_MANIFEST.help,
-        verify="the verdict to write (JSON)", report="the experiment's README to write")
-
-    params = load_params(sections=("seed", "data", "model", "train", "verify"))
+def main():
+    # configuration
+    params = load_params()
     max_loss = params["verify"]["max_loss"]
     config = {**params["model"], **params["train"], "seed": params["seed"],
               "verb": params["data"]["verb"]}
-    train_metrics = read_checked(args.metrics, TRAIN_METRICS, "--metrics")
-    predictions = read_checked(args.predictions, PREDICTIONS, "--predictions")["predictions"]
-    manifest = read_checked(args.train_manifest, TRAIN_MANIFEST, "--train-manifest")
-    losses = read_losses(args.loss_csv)
+    # inputs: what train and predict wrote (only the training time from the manifest)
+    train_metrics = read_output(TRAIN_METRICS, read_train_metrics)
+    predictions = read_output(PREDICTIONS, lambda f: [
+        {key: p[key] for key in ("tense", "english", "spanish", "predicted", "correct")}
+        for p in json.load(f)["predictions"]])
+    train_seconds = read_output(TRAIN_MANIFEST,
+                                lambda f: float(json.load(f)["metrics"]["train_seconds"]))
+    losses = read_output(LOSS_CSV, read_losses)
 
-    metrics, failures = check(float(train_metrics["final_loss"]), predictions, max_loss)
+    # the work
+    metrics, failures = check(train_metrics["final_loss"], predictions, max_loss)
     advice = diagnose(losses, max_loss, train_metrics["saturated_start"],
                       train_metrics["saturated_end"])
-    write_json(args.verify, metrics)
-    write_text(args.report, report(metrics, failures, config, train_metrics,
-                                   manifest["metrics"]["train_seconds"], predictions, advice))
+
+    # outputs
+    write_json(VERIFY, metrics)
+    write_text(TRAIN_REPORT, report(metrics, failures, config, train_metrics, train_seconds,
+                                    predictions, advice))
     if failures:
         log.error("verification FAILED: " + "; ".join(failures) + ". " + advice)
     else:

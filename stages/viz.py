@@ -1,41 +1,29 @@
-"""Stage viz: draw the computation graph of params.yaml's `viz.expression`, with its gradients.
-
-    python -m stages.viz --lab experiments/07-visualize-graph/viz.py \
-        --graph experiments/07-visualize-graph/graph.svg \
-        --page experiments/07-visualize-graph/graph.html \
-        --manifest experiments/07-visualize-graph/manifest.json \
-        --report experiments/07-visualize-graph/README.md \
-        --code experiments/07-visualize-graph/graph.py
-
-Builds the expression at `viz.values` (stages.expression), runs backward(), and writes the
-graph as SVG (the lab's viz.py draws it, Graphviz's `dot` lays it out), the same pass as
-Python (minigrad.compile), a page that steps through both, a README and the run manifest.
-"""
+"""Stage viz: the computation graph of params.yaml's `viz.expression` at `viz.values`, with
+its gradients: as SVG (the lab's viz.py draws it, Graphviz's `dot` lays it out), as Python
+(minigrad.compile), as a page that steps through both, a README and the run manifest."""
 
 import os
+import re
+import shutil
+import subprocess
 import time
-from pathlib import Path
 
 import minigrad
 from minigrad import get_logger
-from minigrad.drawing import trace
+from minigrad.drawing import graph_page, trace
+from stages.common import (GRAPH_HTML, GRAPH_PY, GRAPH_SVG, LAB_VIZ, PARAMS, VIZ_DIR,
+                           VIZ_MANIFEST, VIZ_REPORT, StageError, build_manifest, load_lab,
+                           run_stage, write_json, write_text)
 from stages.expression import evaluate
-from stages.files import write_text
-from stages.lab import load_lab
-from stages.manifest import build_manifest, write_manifest
 from stages.params import load_params
-from stages.render import dot_version, render_page, render_svg
-from stages.stage import parse_args, run_stage
 
 log = get_logger("viz")
 
-CODE = """\
-# The forward and backward pass of {expression} at {at}, as Python: one line per
-# node, each commented with its op, written by minigrad.compile (stages/viz.py).
-# Backward runs from the result down; a variable used twice gets its gradient as
-# the sum of two terms, one per path: the chain rule, written out.
-
-"""
+MISSING_DOT = (
+    "Graphviz's `dot` program is not installed: install it with `apt-get install graphviz`"
+    " (Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install -c conda-forge"
+    " graphviz`, then run `dvc repro` again"
+)
 
 README = """\
 # {experiment}
@@ -122,38 +110,46 @@ def describe(experiment, root, leaves, expression, values, links):
         paths=paths or NOT_REUSED, **links)
 
 
-def main(argv=None):
-    args = parse_args(
-        __doc__, argv, lab="the lab's viz.py, whose draw() draws",
-        graph="the picture to write (SVG)", page="the step-through page to write (HTML)",
-        manifest="the run manifest to write (JSON)", report="the experiment's README to write",
-        code="the forward and backward pass (Python)")
-    started = time.perf_counter()
+def dot_version():
+    """The version of Graphviz's `dot`, e.g. "2.43.0", from `dot -V`; a StageError without it."""
+    if shutil.which("dot") is None:
+        raise StageError(MISSING_DOT)
+    banner = subprocess.run(["dot", "-V"], capture_output=True, text=True, timeout=30).stderr
+    found = re.search(r"version\s+(\d+(?:\.\d+)+)", banner)
+    return found.group(1) if found else (banner.strip().splitlines() or [None])[0]
 
-    config = load_params(sections=("viz",))["viz"]  # the expression is checked there
-    expression, values = config["expression"], config["values"]
+
+def main():
+    started = time.perf_counter()
+    # configuration
+    viz = load_params()["viz"]
+    expression, values = viz["expression"], viz["values"]
+    # inputs
+    draw = load_lab(LAB_VIZ).draw
+    version = dot_version()
+
+    # the work
     root, leaves = evaluate(expression, values)
     unused = [name for name in values if name not in leaves]
     if unused:
         log.warning(f"viz.values not used by the expression: {', '.join(unused)}")
-
-    version = dot_version()
-    render_svg(load_lab(args.lab).draw(root), args.graph)
-    render_page(root, list(leaves.values()), expression, args.page)
-    at = ", ".join(f"{name}={value}" for name, value in values.items())
+    svg = draw(root).pipe(format="svg", encoding="utf-8")
+    page = graph_page(root, list(leaves.values()), expression)
     source = minigrad.compile(lambda: root, list(leaves.values())).source
-    write_text(args.code, CODE.format(expression=expression, at=at) + source)
-    name = Path(args.manifest).parent.name
-    report_dir = os.path.dirname(os.path.abspath(args.report))
-    links = {key: os.path.relpath(getattr(args, key), report_dir)
-             for key in ("graph", "code", "page")}
-    write_text(args.report, describe(name, root, leaves, expression, values, links))
+    links = {key: os.path.relpath(path, VIZ_DIR)
+             for key, path in (("graph", GRAPH_SVG), ("code", GRAPH_PY), ("page", GRAPH_HTML))}
+    readme = describe(VIZ_DIR.split("/")[-1], root, leaves, expression, values, links)
 
+    # outputs
+    for path, text in ((GRAPH_SVG, svg), (GRAPH_HTML, page), (GRAPH_PY, source),
+                       (VIZ_REPORT, readme)):
+        write_text(path, text)
     grads = {name: leaf.grad for name, leaf in leaves.items()}
-    write_manifest(args.manifest, build_manifest(
-        name, None, {"expression": expression, "values": values}, [args.lab, "params.yaml"],
-        [args.graph, args.page, args.code, args.report], {"output": root.data, "grads": grads},
-        time.perf_counter() - started, tools={"graphviz-dot": version}))
+    write_json(VIZ_MANIFEST, build_manifest(
+        VIZ_DIR.split("/")[-1], None, {"expression": expression, "values": values},
+        [LAB_VIZ, PARAMS], [GRAPH_SVG, GRAPH_HTML, GRAPH_PY, VIZ_REPORT],
+        {"output": root.data, "grads": grads}, time.perf_counter() - started,
+        tools={"graphviz-dot": version}))
     shown = ", ".join(f"d/d{name} = {grad:g}" for name, grad in grads.items())
     log.info(f"graph drawn: {expression} = {root.data:g} at these values; {shown}")
 

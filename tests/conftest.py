@@ -115,6 +115,17 @@ def changed_lines(project):
             and not TIMING_LINE.match(line)]
 
 
+def validate_manifest(manifest):
+    """Raise jsonschema.ValidationError unless `manifest` follows stages/manifest.schema.json,
+    the manifests' standard schema (the stages write them without checking)."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((REPO / "stages/manifest.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(manifest)
+
+
 def assert_one_line_naming(message, fragments):
     """A user-facing error message: a single line that contains every fragment."""
     assert "\n" not in message, message

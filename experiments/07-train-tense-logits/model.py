@@ -10,7 +10,7 @@ is a `Value`, so `loss.backward()` reaches every weight. The library's network,
 needs on top (argument checks, `state_dict`, the sum as one n-ary `Value.dot` node). Both
 draw the weights in the same order, neuron by neuron and input by input, and add the bias
 first, so from the same seed they compute the same outputs and train to the same loss bit
-for bit (tests/test_lab.py holds them to it).
+for bit (tests/pipeline/test_lab.py holds them to it).
 """
 
 import random

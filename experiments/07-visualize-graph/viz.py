@@ -6,7 +6,7 @@ builds the expression from Values, runs backward, and draws one record node
 {op | data | grad} per Value with an edge from each input to its result (`a` is used twice,
 so it has two outgoing edges), rendered as SVG by Graphviz's `dot`. The DVC stage `viz`
 (stages/viz.py) draws params.yaml's expression with `draw` below; minigrad's `draw_dot`
-is the library's same drawing (tests/test_lab.py holds the two to the same DOT source).
+is the library's same drawing (tests/pipeline/test_lab.py holds the two to the same DOT source).
 """
 
 import sys

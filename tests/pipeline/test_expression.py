@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_one_line_naming
-from stages.errors import ExpressionError
-from stages.expression import MAX_CHARS, MAX_EXPONENT, MAX_NODES, build_expression
+from stages.common import StageError
+from stages.expression import MAX_NODES, build_expression
 from minigrad.scalar import Value
 
 VALUES = {"a": 2, "b": 3, "c": 4}
@@ -150,8 +150,6 @@ REFUSED = [
     ("a ** b", ["the exponent of ** must be a number literal", "`b`"]),
     ("a ** (1 + 1)", ["the exponent of ** must be a number literal"]),
     ("a ** 2 ** 2", ["the exponent of ** must be a number literal"]),
-    (f"a ** {MAX_EXPONENT + 1}", [f"at most {MAX_EXPONENT} in absolute value"]),
-    (f"2 ** -{MAX_EXPONENT + 1}", [f"at most {MAX_EXPONENT} in absolute value"]),
     ("1e999 * a", ["too large for a float"]),
     ("1" * 400 + " * a", ["too large for a float"]),
     ("(a", ["is not valid at column 1", "'(' was never closed"]),
@@ -165,13 +163,12 @@ REFUSED = [
     ("(" * 250 + "a" + ")" * 250, ["is not valid", "too many nested parentheses"]),
     ("-" * (MAX_NODES + 5) + "a", [f"at most {MAX_NODES} are allowed"]),
     ("+".join(["a"] * (MAX_NODES // 2 + 1)), [f"at most {MAX_NODES} are allowed"]),
-    ("a" + " " * MAX_CHARS, [f"at most {MAX_CHARS} are allowed"]),
 ]
 
 
 @pytest.mark.parametrize("text, words", REFUSED, ids=[repr(row[0])[:40] for row in REFUSED])
 def test_expression_outside_the_grammar_is_refused_with_a_message_naming_it(text, words):
-    with pytest.raises(ExpressionError) as caught:
+    with pytest.raises(StageError) as caught:
         build_expression(text, VALUES)
     assert_one_line_naming(str(caught.value), words)
 
@@ -189,6 +186,7 @@ DOMAIN_ERRORS = [
     ("(-2) ** a", VALUES, ["needs a base > 0"]),
     ("exp(a * 1000)", VALUES, ["`exp(a * 1000)`", "the result is inf", "must stay finite"]),
     ("1e300 ** 2", VALUES, ["overflows"]),
+    ("a ** 1e10", VALUES, ["overflow"]),  # no limit on exponents: the result's is the one
     ("10 ** a", {"a": 400}, ["the result is inf"]),
     ("(a * 1e200) * (a * 1e200)", VALUES, ["the result is inf"]),
 ]
@@ -196,48 +194,24 @@ DOMAIN_ERRORS = [
 
 @pytest.mark.parametrize("text, values, words", DOMAIN_ERRORS, ids=[r[0] for r in DOMAIN_ERRORS])
 def test_domain_error_is_an_expression_error_naming_the_op_and_operand(text, values, words):
-    with pytest.raises(ExpressionError) as caught:
+    with pytest.raises(StageError) as caught:
         build_expression(text, values)
     for word in words:
         assert word in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "values, words",
-    [
-        ({"a": True}, ["value of `a` is True", "finite number"]),
-        ({"a": "2"}, ["value of `a` is '2'"]),
-        ({"a": math.inf}, ["value of `a` is inf"]),
-        ({"a": math.nan}, ["value of `a` is nan"]),
-        ({"exp": 1.0}, ["variable name 'exp' is not allowed"]),
-        ({"not an identifier": 1.0}, ["is not allowed"]),
-        ([("a", 1)], ["values must map variable names to numbers"]),
-    ],
-)
-def test_bad_values_are_refused(values, words):
-    with pytest.raises(ExpressionError) as caught:
-        build_expression("a", values)
-    for word in words:
-        assert word in str(caught.value)
-
-
-def test_non_string_expression_is_refused():
-    with pytest.raises(ExpressionError, match="must be a string, got int"):
-        build_expression(3, VALUES)
-
-
 def test_unknown_name_message_says_none_when_there_are_no_variables():
-    with pytest.raises(ExpressionError, match=r"the variables \(none\)"):
+    with pytest.raises(StageError, match=r"the variables \(none\)"):
         build_expression("a", {})
 
 
 def test_refusal_names_the_column_of_the_offending_part():
-    with pytest.raises(ExpressionError, match="`x` at column 16"):
+    with pytest.raises(StageError, match="`x` at column 16"):
         build_expression("(a*b + c)*(a - x)", VALUES)
 
 
-def test_exponent_at_the_limit_is_accepted_and_stays_finite():
-    root, _ = build_expression(f"a ** {MAX_EXPONENT} + 10 ** {MAX_EXPONENT}", {"a": 2})
+def test_a_large_exponent_is_accepted_while_the_result_stays_finite():
+    root, _ = build_expression("a ** 100 + 10 ** 100", {"a": 2})
     assert math.isfinite(root.data)
 
 
@@ -246,7 +220,7 @@ def test_exponent_at_the_limit_is_accepted_and_stays_finite():
 def test_any_text_gives_a_finite_value_or_an_expression_error(text):
     try:
         root, leaves = build_expression(text, VALUES)
-    except ExpressionError:
+    except StageError:
         return
     assert isinstance(root, Value) and math.isfinite(root.data)
     assert set(leaves) <= set(VALUES)
@@ -257,5 +231,5 @@ def test_any_text_gives_a_finite_value_or_an_expression_error(text):
 def test_arbitrary_unicode_never_escapes_as_another_exception(text):
     try:
         build_expression(text, VALUES)
-    except ExpressionError:
+    except StageError:
         pass

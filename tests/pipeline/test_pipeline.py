@@ -8,10 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from conftest import LAB_FINAL_LOSS, LAB_PARAMS, REPO, copy_project, results, run
-from stages.manifest import validate_manifest
-
-pytestmark = pytest.mark.slow
+from conftest import LAB_FINAL_LOSS, LAB_PARAMS, REPO, copy_project, pipeline, results, run
+from conftest import validate_manifest
+from stages import common
 
 TRAIN = "experiments/07-train-tense-logits"
 VIZ = "experiments/07-visualize-graph"
@@ -29,6 +28,28 @@ def set_param(project, section, key, value):
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
+def test_both_committed_manifests_follow_the_standard_schema():
+    for manifest in (TRAIN, VIZ):
+        validate_manifest(json.loads((REPO / manifest / "manifest.json").read_text()))
+
+
+def test_the_stages_name_the_files_dvc_yaml_names_and_no_others():
+    """dvc.yaml's `vars` and stages/common.py name the files: the same ones."""
+    names = {value for name, value in vars(common).items() if name.isupper() and isinstance(
+        value, str) and (value == "params.yaml" or "/" in value and " " not in value)}
+    variables = {value for entry in yaml.safe_load((REPO / "dvc.yaml").read_text())["vars"]
+                 for value in entry.values()}
+    assert variables <= names
+    stages = pipeline()
+    listed = {path for stage in stages.values()
+              for entry in [*stage["deps"], *stage.get("outs", []), *stage.get("metrics", []),
+                            *stage.get("plots", [])]
+              for path in ([entry] if isinstance(entry, str) else entry)}
+    assert listed - {"stages", "minigrad"} == names - {common.TRAIN_DIR, common.VIZ_DIR}
+    assert all(stage["cmd"] == f"python -m stages.{name}" for name, stage in stages.items())
+
+
+@pytest.mark.slow
 def test_repro_meets_the_labs_stop_conditions(reproduced):
     train = json.loads((reproduced / "metrics/train.json").read_text())
     verify = json.loads((reproduced / "metrics/verify.json").read_text())
@@ -69,6 +90,7 @@ def svg_nodes(path):
     }
 
 
+@pytest.mark.slow
 def test_graph_svg_shows_a_with_two_outgoing_edges(reproduced):
     svg, nodes = svg_nodes(reproduced / VIZ / "graph.svg")
     names = {node_id: texts[0] for node_id, texts in nodes.items()}
@@ -80,12 +102,14 @@ def test_graph_svg_shows_a_with_two_outgoing_edges(reproduced):
     assert len(names) == 7  # a, b, c, a*b, a*b + c, a - c, and the product
 
 
+@pytest.mark.slow
 def test_second_repro_runs_nothing(reproduced):
     result = run(["dvc", "repro"], reproduced)
     assert ran_stages(result.stdout) == []
     assert "up to date" in run(["dvc", "status"], reproduced).stdout
 
 
+@pytest.mark.slow
 def test_changing_lr_reruns_train_predict_verify_only(reproduced):
     set_param(reproduced, "train", "lr", 0.1)
     result = run(["dvc", "repro"], reproduced)
@@ -99,6 +123,7 @@ def test_changing_lr_reruns_train_predict_verify_only(reproduced):
     assert (lr["old"], lr["new"]) == (0.05, 0.1)
 
 
+@pytest.mark.slow
 def test_changing_viz_values_reruns_viz_only(reproduced):
     set_param(reproduced, "viz", "values", {"a": 1, "b": 3, "c": 4})
     result = run(["dvc", "repro"], reproduced)
@@ -108,6 +133,7 @@ def test_changing_viz_values_reruns_viz_only(reproduced):
     assert leaf_a[0][1] == "1.0000"
 
 
+@pytest.mark.slow
 def test_compiled_engine_reproduces_the_eager_results_bit_for_bit(reproduced):
     names = ("metrics/train.json", "metrics/loss.csv", "metrics/verify.json",
              "metrics/confusion.json", f"{TRAIN}/model.json", f"{TRAIN}/predictions.json")
@@ -121,12 +147,14 @@ def test_compiled_engine_reproduces_the_eager_results_bit_for_bit(reproduced):
     assert json.loads(run(["dvc", "metrics", "diff", "--json"], reproduced).stdout) == {}
 
 
+@pytest.mark.slow
 def test_same_params_give_bit_identical_losses(reproduced):
     before = (reproduced / "metrics/loss.csv").read_bytes()
     run(["dvc", "repro", "--force", "train"], reproduced)
     assert (reproduced / "metrics/loss.csv").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_fresh_clone_shows_metrics_and_plots_without_running(reproduced, tmp_path):
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(reproduced), str(clone)], tmp_path)
@@ -162,6 +190,7 @@ def scales_and_sorts(spec):
     return found
 
 
+@pytest.mark.slow
 def test_dvc_plots_draw_the_loss_on_a_log_scale_and_the_tenses_in_order(reproduced):
     plots = vega_plots(reproduced)
     loss = scales_and_sorts(plots["metrics/loss.csv"])
@@ -171,6 +200,7 @@ def test_dvc_plots_draw_the_loss_on_a_log_scale_and_the_tenses_in_order(reproduc
     assert confusion["sort"] == [tenses, tenses]
 
 
+@pytest.mark.slow
 def test_copies_hold_the_sources_and_the_labs_params_but_none_of_the_results(tmp_path):
     """Whatever the workspace holds (a failed run, an applied experiment, dvc_plots/), the
     tests' copies are built the same way: sources from the working tree, the lab's params,

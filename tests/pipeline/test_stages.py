@@ -1,43 +1,60 @@
 """Each stage's own functions, called directly (the pipeline tests run them through DVC)."""
 
+import io
+import json
 import math
+import shutil
 
 import pytest
 
-from minigrad import MLP, seed_everything
-from stages.errors import DivergenceError
-from stages.lab import load_lab
-from stages.verbs import load_verb_table
+from conftest import LAB_PARAMS, REPO
+from minigrad import seed_everything
 from stages import build_dataset, predict, train, verify
+from stages.common import DATASET, StageError, load_lab
+from stages.params import load_verbs
 
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
 TARGET_ROWS = [[1.0 if i == j else -1.0 for j in range(5)] for i in range(5)]
-TARGETS = [t for row in TARGET_ROWS for t in row]
 LAB = load_lab("experiments/07-train-tense-logits/train.py")
+LAB_MODEL = load_lab("experiments/07-train-tense-logits/model.py")
 
 
 def train_lab(layer_sizes, lr, epochs, engine="eager", seed=42, before=None):
     """The train stage's loop on the lab's model: (losses, the model)."""
     seed_everything(seed)
-    model = LAB.MLP(5, layer_sizes)
+    model = LAB_MODEL.MLP(5, layer_sizes)
     if before:
         before(model)
-    return train.train(LAB, model, ONE_HOT, TARGET_ROWS, lr, epochs, engine), model
+    return train.train(LAB, model, LAB.xs, LAB.ys, lr, epochs, engine), model
 
 
-def test_dataset_is_the_tense_identity_of_the_chosen_verb():
-    table = load_verb_table("data/verbs.yaml")
-    dataset = build_dataset.build_examples(table, "work")
-    assert [e["english"] for e in dataset["examples"]] == [
-        "work", "works", "worked", "worked", "will work"]
-    assert [e["spanish"] for e in dataset["examples"]] == [
-        "trabajar", "trabaja", "trabajó", "trabajado", "trabajará"]
-    assert [e["input"] for e in dataset["examples"]] == ONE_HOT
-    assert [t for e in dataset["examples"] for t in e["target"]] == TARGETS
+def names_of(verb):
+    """predict's names for the tenses, read from the dataset build_dataset writes."""
+    table = load_verbs(REPO / "data/verbs.yaml")
+    dataset = {"verb": verb, "tenses": table["tenses"], **table["verbs"][verb]}
+    return predict.read_names(io.StringIO(json.dumps(dataset)))
+
+
+def test_the_pipeline_trains_on_the_labs_block_b():
+    assert LAB.xs == ONE_HOT and LAB.ys == TARGET_ROWS
+
+
+def test_dataset_holds_only_the_forms_of_the_chosen_verb(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    shutil.copy(REPO / "data/verbs.yaml", tmp_path / "data/verbs.yaml")
+    (tmp_path / "params.yaml").write_text(LAB_PARAMS)
+    monkeypatch.chdir(tmp_path)
+    build_dataset.main()
+    dataset = json.loads((tmp_path / DATASET).read_text())
+    assert dataset == {
+        "verb": "work",
+        "tenses": ["infinitive", "present_3sg", "past_simple", "past_participle", "future"],
+        "english": ["work", "works", "worked", "worked", "will work"],
+        "spanish": ["trabajar", "trabaja", "trabajó", "trabajado", "trabajará"]}
 
 
 def test_verb_table_has_at_least_a_dozen_complete_verbs():
-    verbs = load_verb_table("data/verbs.yaml")["verbs"]
+    verbs = load_verbs(REPO / "data/verbs.yaml")["verbs"]
     assert len(verbs) >= 13
     assert verbs["go"]["english"] == ["go", "goes", "went", "gone", "will go"]
     assert verbs["go"]["spanish"] == ["ir", "va", "fue", "ido", "irá"]
@@ -48,6 +65,33 @@ def test_training_the_lab_reaches_a_loss_near_005():
     assert len(losses) == 300
     assert 0.04 < losses[-1] < 0.07
     assert losses[-1] < losses[0]
+
+
+def test_init_range_goes_only_to_an_mlp_that_takes_it():
+    class WithRange:
+        def MLP(n_in, layer_sizes, init_range=1.0):  # noqa: N802 (the lab's name)
+            return ("with", n_in, layer_sizes, init_range)
+
+    class WithoutRange:
+        def MLP(n_in, layer_sizes):  # noqa: N802
+            return ("without", n_in, layer_sizes)
+
+    assert train.build_model(WithRange, [4, 5], 0.5) == ("with", 5, [4, 5], 0.5)
+    assert train.build_model(WithoutRange, [4, 5], 0.5) == ("without", 5, [4, 5])
+
+
+def test_an_sgd_step_that_returns_nothing_is_followed_by_the_loss_after_it():
+    class Quiet:
+        total_loss, xs, ys = LAB.total_loss, LAB.xs, LAB.ys
+
+        def sgd_step(model, xs, ys, lr):
+            LAB.sgd_step(model, xs, ys, lr)
+
+    losses, _ = train_lab([4, 5], lr=0.05, epochs=5)
+    seed_everything(42)
+    model = LAB_MODEL.MLP(5, [4, 5])
+    quiet = train.train(Quiet, model, LAB.xs, LAB.ys, 0.05, 5)
+    assert quiet[:4] == losses[1:]  # each the loss before the next step
 
 
 def test_training_twice_gives_bit_identical_losses():
@@ -61,14 +105,14 @@ def test_compiled_engine_trains_to_the_same_bits_as_eager():
     runs = {}
     for engine in ("eager", "compiled"):
         losses, model = train_lab([4, 5], 0.05, 300, engine)
-        runs[engine] = losses, train.saved_model(model, [4, 5])
+        runs[engine] = losses, [p.data for p in model.parameters()]
     assert runs["compiled"] == runs["eager"]
     assert runs["compiled"][0][-1] == 0.05310999703588311
 
 
 @pytest.mark.parametrize("engine", ["eager", "compiled"])
 def test_a_huge_lr_diverges_at_epoch_2_on_either_engine(engine):
-    with pytest.raises(DivergenceError, match=r"loss is nan at epoch 2 with train.lr = 1e\+308"):
+    with pytest.raises(StageError, match=r"loss is nan at epoch 2 with train.lr = 1e\+308"):
         train_lab([4, 5], 1e308, 300, engine)
 
 
@@ -76,7 +120,7 @@ def test_training_stops_at_the_first_non_finite_loss():
     def poison(model):
         model.layers[0].neurons[0].w[0].data = math.inf
 
-    with pytest.raises(DivergenceError, match=r"epoch 1 .*lower train.lr"):
+    with pytest.raises(StageError, match=r"epoch 1 .*lower train.lr"):
         train_lab([4, 5], lr=0.05, epochs=10, before=poison)
 
 
@@ -90,16 +134,34 @@ def test_argmax_takes_the_first_of_equal_maxima():
     assert predict.argmax([-3.0]) == 0
 
 
-def test_predictions_name_each_tense_and_say_if_right():
-    table = load_verb_table("data/verbs.yaml")
-    dataset = build_dataset.build_examples(table, "eat")
+def test_model_json_loads_into_the_labs_mlp_through_its_parameters():
     _, trained = train_lab([4, 5], lr=0.05, epochs=300)
-    model = MLP(5, [4, 5])
-    model.load_state_dict(train.saved_model(trained, [4, 5]))
-    predictions = predict.predict(model, dataset)
+    state = json.loads(json.dumps({"n_in": 5, "layer_sizes": [4, 5],
+                                   "parameters": [p.data for p in trained.parameters()]}))
+    loaded = predict.load_model(LAB_MODEL, state)
+    assert [o.data for x in ONE_HOT for o in loaded(x)] == [
+        o.data for x in ONE_HOT for o in trained(x)]  # exact through JSON
+    with pytest.raises(ValueError):  # one value too few: read_output makes it the one line
+        predict.load_model(LAB_MODEL, {**state, "parameters": state["parameters"][:-1]})
+
+
+def test_predictions_name_each_tense_and_say_if_right():
+    _, trained = train_lab([4, 5], lr=0.05, epochs=300)
+    predictions = predict.predict(trained, LAB.xs, names_of("eat"))
     assert [p["english"] for p in predictions] == ["eat", "eats", "ate", "eaten", "will eat"]
+    assert [p["predicted"] for p in predictions] == [p["tense"] for p in predictions]
     assert all(p["correct"] for p in predictions)
-    assert all(len(p["output"]) == 5 for p in predictions)
+    assert all(len(p["output"]) == 5 and p["input"] in ONE_HOT for p in predictions)
+
+
+def test_a_wrong_guess_is_named_and_marked():
+    class Constant:  # a model that always says "future"
+        def __call__(self, x):
+            return [type("V", (), {"data": v})() for v in (-1, -1, -1, -1, 1)]
+
+    predictions = predict.predict(Constant(), LAB.xs, names_of("work"))
+    assert [p["predicted"] for p in predictions] == ["future"] * 5
+    assert [p["correct"] for p in predictions] == [False] * 4 + [True]
 
 
 def predictions_with(wrong=()):
@@ -160,9 +222,9 @@ REAL_RUNS = {
 def test_each_of_the_labs_diagnoses_on_a_real_run(case):
     layer_sizes, init_range, lr, advice = REAL_RUNS[case]
     seed_everything(42)
-    model = LAB.MLP(5, layer_sizes, init_range)
+    model = LAB_MODEL.MLP(5, layer_sizes, init_range)
     start = train.saturation(model, ONE_HOT)
-    losses = train.train(LAB, model, ONE_HOT, TARGET_ROWS, lr, 300)
+    losses = train.train(LAB, model, LAB.xs, LAB.ys, lr, 300)
     assert advice in verify.diagnose(losses, 0.5, start, train.saturation(model, ONE_HOT))
 
 

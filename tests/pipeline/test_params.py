@@ -1,4 +1,4 @@
-"""params.yaml: every bad text is refused by stages.params with one ParamsError whose message
+"""params.yaml: every bad text is refused by stages.params with one StageError whose message
 names the key and the bad value (and what is allowed); good spellings are accepted, and read
 as DVC reads them.
 
@@ -13,12 +13,11 @@ import yaml
 from dvc.utils.serialize import parse_yaml
 
 from conftest import LAB_PARAMS, REPO, assert_one_line_naming
-from stages.errors import ParamsError
-from stages.params import SECTIONS, load_params
-from stages.verbs import load_verb_table
+from stages.common import StageError
+from stages.params import load_params, load_verbs
 
 GOOD = LAB_PARAMS
-VERBS = load_verb_table(REPO / "data/verbs.yaml")["verbs"]
+VERBS = load_verbs(REPO / "data/verbs.yaml")["verbs"]
 TRAIN = "train:\n  lr: 0.05\n  epochs: 300\n  engine: eager"
 
 
@@ -28,13 +27,13 @@ def edited(old, new):
     return GOOD.replace(old, new, 1)
 
 
-def load_text(tmp_path, text, sections=SECTIONS):
+def load_text(tmp_path, text):
     path = tmp_path / "params.yaml"
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
-    return load_params(path, sections=sections, verbs=VERBS)
+    return load_params(path, verbs=VERBS)
 
 
 def lr(text):
@@ -173,13 +172,13 @@ BAD = [
 
 @pytest.mark.parametrize("text, fragments", [row[1:] for row in BAD], ids=[row[0] for row in BAD])
 def test_bad_params_raise_one_params_error_naming_key_and_value(tmp_path, text, fragments):
-    with pytest.raises(ParamsError) as caught:
+    with pytest.raises(StageError) as caught:
         load_text(tmp_path, text)
     assert_one_line_naming(str(caught.value), fragments)
 
 
 def test_a_missing_params_file_says_how_to_get_it_back(tmp_path):
-    with pytest.raises(ParamsError, match=r"params.yaml is missing: .*git checkout -- "):
+    with pytest.raises(StageError, match=r"params.yaml is missing: .*git checkout -- "):
         load_params(tmp_path / "params.yaml")
 
 
@@ -224,51 +223,41 @@ def test_the_labs_params_are_valid(tmp_path):
     assert params["model"] == {"layer_sizes": [4, 5], "init_range": 1.0}
 
 
-def stage_sections():
-    """{stage: the params.yaml sections its dvc.yaml `params` list names} for every stage but
-    check_params, which depends on the whole file and checks every section."""
-    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
-    return {
-        name: {param.split(".")[0] for param in stage.get("params", [])}
-        for name, stage in stages.items() if name != "check_params"
-    }
-
-
-def test_check_params_depends_on_the_whole_file_and_checks_every_section():
+def test_check_params_depends_on_the_whole_file():
     stage = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]["check_params"]
     assert "params.yaml" in stage["deps"] and "params" not in stage
-    source = (REPO / "stages" / "check_params.py").read_text()
-    assert "load_params(args.params, verbs=" in source  # no sections=: all of them
 
 
-def loaded_sections(stage):
-    """The sections stages/<stage>.py asks load_params for (empty when it reads none)."""
+STAGES = [name for name in yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_runs_the_one_full_check(stage):
     source = (REPO / "stages" / f"{stage}.py").read_text()
-    calls = re.findall(r"load_params\([^)]*sections=\(([^)]*)\)", source)
-    return {name.strip().strip("\"'") for call in calls for name in call.split(",") if name.strip()}
+    calls = re.findall(r"load_params\(([^)]*)\)", source)
+    assert calls and all("sections" not in call for call in calls), calls
 
 
-@pytest.mark.parametrize("stage", sorted(stage_sections()))
-def test_each_stage_checks_exactly_the_sections_dvc_yaml_gives_it(stage):
-    assert loaded_sections(stage) == stage_sections()[stage]
+VERB_TABLE = (REPO / "data/verbs.yaml").read_text()
+BAD_TABLES = [
+    ("four-forms", VERB_TABLE.replace("[work, works, worked, worked, will work]", "[work, works]"),
+     ["verb table", "is malformed: verbs.work.english = ['work', 'works'] is not allowed:"
+      " 5 forms, in the order of tenses"]),
+    ("misspelt-key", VERB_TABLE.replace("english: [work,", "englsh: [work,"),
+     ["is malformed: unknown key verbs.work.englsh (did you mean verbs.work.english?)"]),
+    ("no-verbs", "tenses: [a, b, c, d, e]\n", ["is malformed: key `verbs` is missing"]),
+    ("four-tenses", VERB_TABLE.replace("past_participle, ", ""),
+     ["is malformed: tenses = [", "is not allowed: 5 tense names"]),
+    ("broken-yaml", "tenses: [a, b\n", ["is not valid YAML at line 2"]),
+    ("a-list", "- work\n", ["it must be a mapping with keys tenses, verbs, got ['work']"]),
+]
 
 
-BROKEN = {  # a bad value in each section
-    "seed": edited("seed: 42", "seed: -1"),
-    "data": edited("verb: work", "verb: swim"),
-    "model": sizes("[4, 4]"),
-    "train": lr("fast"),
-    "verify": max_loss("0"),
-    "viz": values("{a: two, b: 3, c: 4}"),
-}
-
-
-@pytest.mark.parametrize("stage", sorted(stage_sections()))
-def test_a_stage_is_stopped_only_by_its_own_sections(tmp_path, stage):
-    own = tuple(sorted(stage_sections()[stage]))
-    for section, text in BROKEN.items():
-        if section in own:
-            with pytest.raises(ParamsError, match=re.escape(section)):
-                load_text(tmp_path, text, sections=own)
-        else:
-            load_text(tmp_path, text, sections=own)  # another stage's problem
+@pytest.mark.parametrize("text, fragments", [row[1:] for row in BAD_TABLES],
+                         ids=[row[0] for row in BAD_TABLES])
+def test_a_bad_verb_table_is_refused_in_one_line(tmp_path, text, fragments):
+    path = tmp_path / "verbs.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StageError) as caught:
+        load_verbs(path)
+    assert_one_line_naming(str(caught.value), [f"verb table {path}", *fragments])

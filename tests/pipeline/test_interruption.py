@@ -31,8 +31,7 @@ import pytest
 import yaml
 
 from conftest import REPO, locked_results, project_env, run, stage_outs
-from stages.files import write_json
-from stages.stage import INTERRUPTED, TERMINATED
+from stages.common import INTERRUPTED, TERMINATED, write_json
 from test_bad_input import STAGES, leftover_temp_files
 
 pytestmark = pytest.mark.slow
@@ -244,8 +243,8 @@ def test_a_second_repro_is_refused_while_one_runs_and_sigterm_ends_the_first_cle
 
 
 # A real SIGINT at a set point of a stage's start: this sitecustomize (on PYTHONPATH, so Python
-# loads it before the stage) sends one the moment the stage imports argparse, which every stage
-# does before run_stage takes over. No module changes the interpreter when imported, so this
+# loads it before the stage) sends one the moment the stage imports stages.common, which every
+# stage does before run_stage takes over. No module changes the interpreter when imported, so this
 # early a Ctrl-C gets Python's own traceback (the README says so); nothing is written.
 CTRL_C_AT_IMPORT = """
 import os, signal, sys
@@ -254,7 +253,7 @@ signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts
 
 class CtrlCAtImport:
     def find_spec(self, name, path=None, target=None):
-        if name == "argparse":
+        if name == "stages.common":
             os.kill(os.getpid(), signal.SIGINT)
         return None
 
@@ -287,7 +286,7 @@ def test_ctrl_c_while_a_stage_is_still_importing_ends_it_and_writes_nothing(
 
 WRITER = """
 import sys, time
-from stages.files import atomic_path
+from stages.common import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_text('{"half')
     print(tmp, flush=True)

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import BIN, REPO, changed_lines, locked_results, pipeline, project_env, run, stage_outs
 from minigrad import seed_everything
-from stages.lab import load_lab
 from stages import train, verify
+from stages.common import load_lab
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def replace_in(project, name, old, new):
 
 
 def leftover_temp_files(project):
-    """Files named like stages.files' temporary ones (.<name>.<pid>.<random>)."""
+    """Files named like stages.common.atomic_path's temporary ones (.<name>.<pid>.<random>)."""
     return [
         path for path in project.rglob(".*")
         if path.is_file() and path.name not in (".gitignore", ".dvcignore")
@@ -167,8 +167,7 @@ CHECKED = ["unknown-verb", "duplicate-key", "malformed-yaml", "lr-word", "epochs
 )
 def test_check_params_refuses_what_a_stage_would(workspace, old, new, fragments):
     replace_in(workspace, "params.yaml", old, new)
-    result = run(["python", "-m", "stages.check_params", "--params", "params.yaml",
-                  "--verbs", "data/verbs.yaml"], workspace, check=False)
+    result = run(["python", "-m", "stages.check_params"], workspace, check=False)
     message = one_error_line(result)
     for fragment in fragments:
         assert fragment in message
@@ -234,10 +233,9 @@ def test_a_large_but_finite_lr_saturates_tanh_instead_of_diverging():
     """Found while writing these tests: tanh bounds every output, so the loss cannot exceed
     25 * 2**2 = 100 and no lr below ~1e307 makes it non-finite; the run fails verify instead."""
     lab = load_lab(REPO / "experiments/07-train-tense-logits/train.py")
-    inputs, targets = lab.tense_data()
     for lr in (1000.0, 1e300):
         seed_everything(42)
-        losses = train.train(lab, lab.MLP(5, [4, 5]), inputs, targets, lr, epochs=50)
+        losses = train.train(lab, lab.MLP(5, [4, 5]), lab.xs, lab.ys, lr, epochs=50)
         assert all(math.isfinite(loss) and loss <= 100 for loss in losses)
         assert losses[-1] >= losses[0]
         assert "did not decrease" in verify.diagnose(losses, max_loss=0.5)
@@ -245,7 +243,7 @@ def test_a_large_but_finite_lr_saturates_tanh_instead_of_diverging():
 
 def test_a_diverged_dvc_repro_records_nothing_and_deletes_trains_outputs(reproduced):
     """Divergence is the one failure no check can foresee: train's outputs go (DVC deleted
-    them before it ran the stage); tests/test_readme_recipes.py brings them back as the
+    them before it ran the stage); tests/pipeline/test_readme_recipes.py brings them back as the
     README says."""
     lock = locked_results(reproduced)
     replace_in(reproduced, "params.yaml", "lr: 0.05", "lr: 1e308")
@@ -261,28 +259,8 @@ def test_a_diverged_dvc_repro_records_nothing_and_deletes_trains_outputs(reprodu
 # ---------------------------------------------------------------------------------------
 # corrupt files
 
-def _first_weight(number):
-    """A model.json edit: its first weight written as `number` (NaN, 1e999: not JSON)."""
-    def edit(text):
-        state = json.loads(text)
-        state["layers"][0]["weights"][0][0] = "FIRST"
-        return json.dumps(state).replace('"FIRST"', number)
-    return edit
-
-
-def _stated_sizes(n_in, layer_sizes):
-    """A model.json edit: its layers as they are, but `n_in` and `layer_sizes` as given."""
-    return lambda text: json.dumps({**json.loads(text), "n_in": n_in, "layer_sizes": layer_sizes})
-
-
 def _dataset_without(key):
     return lambda text: json.dumps({k: v for k, v in json.loads(text).items() if k != key})
-
-
-def _four_examples(text):
-    dataset = json.loads(text)
-    dataset["examples"] = dataset["examples"][:4]
-    return json.dumps(dataset)
 
 
 def _without_train_seconds(text):
@@ -291,68 +269,53 @@ def _without_train_seconds(text):
     return json.dumps(manifest)
 
 
-WHAT_MODEL = f"model {MODEL}"
-WHAT_DATASET = f"dataset {DATASET}"
+class CopyOf(str):
+    """Another of the project's files put in the place of this one, as by a wrong `cp`."""
+
+
+def not_ours(name):
+    """The one line for a file a stage reads from an earlier one that it cannot read."""
+    return [f"{name} is missing or not what the pipeline writes: run `dvc repro` to rebuild it"]
+
+
+TRAIN_METRICS, PREDICTIONS, MANIFEST = "metrics/train.json", f"{EXP}/predictions.json", f"{EXP}/manifest.json"
 CORRUPT = [  # (id, stage, file, new content or a function of the old, fragments)
-    ("model-truncated", "predict", MODEL, lambda t: t[: len(t) // 2],
-     [WHAT_MODEL, "is not valid JSON"]),
-    ("model-empty", "predict", MODEL, "", [WHAT_MODEL, "is not valid JSON"]),
-    ("model-binary", "predict", MODEL, b"\x89PNG\r\n\x1a\n\x00\xff\xfe",
-     [WHAT_MODEL, "is not valid JSON"]),
-    ("model-nan-weight", "predict", MODEL, _first_weight("NaN"),
-     [WHAT_MODEL, "NaN is not a JSON number"]),
-    ("model-overflowing-weight", "predict", MODEL, _first_weight("1e999"),
-     [WHAT_MODEL, "1e999 is out of range"]),
-    ("model-not-an-mlp", "predict", MODEL, '{"n_in": 5}',
-     [WHAT_MODEL, "is malformed: key `layer_sizes` is missing"]),
-    # sizes that would take forever to build, checked against the layers the file holds
-    ("model-huge-layer", "predict", MODEL, _stated_sizes(5, [10**9, 5]),
-     [WHAT_MODEL, "is malformed", "do not match its layers, [5, 4, 5]"]),
-    ("model-huge-n-in", "predict", MODEL, _stated_sizes(10**9, [4, 5]),
-     [WHAT_MODEL, "is malformed", "do not match its layers, [5, 4, 5]"]),
-    ("model-missing", "predict", MODEL, None, [WHAT_MODEL, "is missing"]),
-    ("dataset-truncated-train", "train", DATASET, lambda t: t[:100],
-     [WHAT_DATASET, "is not valid JSON"]),
-    ("dataset-list-train", "train", DATASET, "[]", [WHAT_DATASET, "is malformed"]),
-    ("dataset-four-examples-train", "train", DATASET, _four_examples,
-     [WHAT_DATASET, "is malformed: examples = ", "is not allowed: 5 examples, one per tense"]),
-    ("dataset-truncated-predict", "predict", DATASET, lambda t: t[:100],
-     [WHAT_DATASET, "is not valid JSON"]),
+    ("model-truncated", "predict", MODEL, lambda t: t[: len(t) // 2], not_ours(MODEL)),
+    ("model-empty", "predict", MODEL, "", not_ours(MODEL)),
+    ("model-binary", "predict", MODEL, b"\x89PNG\r\n\x1a\n\x00\xff\xfe", not_ours(MODEL)),
+    ("model-not-an-mlp", "predict", MODEL, '{"n_in": 5}', not_ours(MODEL)),
+    ("model-a-value-short", "predict", MODEL,
+     lambda t: json.dumps({**json.loads(t), "parameters": json.loads(t)["parameters"][:-1]}),
+     not_ours(MODEL)),
+    ("model-missing", "predict", MODEL, None, not_ours(MODEL)),
+    ("loss-png-as-model", "predict", MODEL, CopyOf(f"{EXP}/loss.png"), not_ours(MODEL)),
+    ("dataset-truncated-predict", "predict", DATASET, lambda t: t[:100], not_ours(DATASET)),
     ("dataset-no-tenses-predict", "predict", DATASET, _dataset_without("tenses"),
-     [WHAT_DATASET, "is malformed"]),
-    ("loss-csv-word", "verify", LOSS_CSV, "epoch,loss\n1,abc\n",
-     [f"loss history {LOSS_CSV} is malformed"]),
-    ("loss-csv-no-loss-column", "verify", LOSS_CSV, "epoch,cost\n1,0.5\n",
-     [f"loss history {LOSS_CSV} is malformed"]),
-    ("loss-csv-header-only", "verify", LOSS_CSV, "epoch,loss\n",
-     [f"loss history {LOSS_CSV} must hold a finite loss per epoch"]),
-    ("loss-csv-nan", "verify", LOSS_CSV, "epoch,loss\n1,nan\n",
-     [f"loss history {LOSS_CSV} must hold a finite loss per epoch"]),
-    ("loss-csv-binary", "verify", LOSS_CSV, b"\xff\xfe\x00\x01",
-     [f"loss history {LOSS_CSV} is malformed"]),
-    ("loss-csv-missing", "verify", LOSS_CSV, None, [f"loss history {LOSS_CSV} is missing"]),
-    ("train-metrics-truncated", "verify", "metrics/train.json", '{"final_loss": 0.05',
-     ["training metrics metrics/train.json is not valid JSON"]),
-    ("train-metrics-word", "verify", "metrics/train.json",
+     not_ours(DATASET)),
+    ("verb-table-as-dataset", "predict", DATASET, CopyOf("data/verbs.yaml"), not_ours(DATASET)),
+    ("loss-csv-word", "verify", LOSS_CSV, "epoch,loss\n1,abc\n", not_ours(LOSS_CSV)),
+    ("loss-csv-no-loss-column", "verify", LOSS_CSV, "epoch,cost\n1,0.5\n", not_ours(LOSS_CSV)),
+    ("loss-csv-header-only", "verify", LOSS_CSV, "epoch,loss\n", not_ours(LOSS_CSV)),
+    ("loss-csv-binary", "verify", LOSS_CSV, b"\xff\xfe\x00\x01", not_ours(LOSS_CSV)),
+    ("loss-csv-missing", "verify", LOSS_CSV, None, not_ours(LOSS_CSV)),
+    ("train-metrics-truncated", "verify", TRAIN_METRICS, '{"final_loss": 0.05',
+     not_ours(TRAIN_METRICS)),
+    ("train-metrics-word", "verify", TRAIN_METRICS,
      lambda t: t.replace('"final_loss": 0.', '"final_loss": "low", "x": 0.'),
-     ["training metrics metrics/train.json is malformed: final_loss = 'low' is not allowed:"
-      " a finite number >= 0"]),
-    ("predictions-empty", "verify", f"{EXP}/predictions.json", '{"predictions": []}',
-     [f"predictions {EXP}/predictions.json is malformed"]),
-    ("predictions-no-correct", "verify", f"{EXP}/predictions.json",
-     lambda t: t.replace('"correct"', '"right"'),
-     [f"predictions {EXP}/predictions.json is malformed", "correct"]),
-    ("manifest-empty", "verify", f"{EXP}/manifest.json", "{}",
-     [f"training manifest {EXP}/manifest.json is malformed: key `name` is missing"]),
-    ("manifest-no-time", "verify", f"{EXP}/manifest.json", _without_train_seconds,
-     [f"training manifest {EXP}/manifest.json is malformed: key `metrics.train_seconds` is"
-      " missing"]),
+     not_ours(TRAIN_METRICS)),
+    ("predictions-no-correct", "verify", PREDICTIONS, lambda t: t.replace('"correct"', '"right"'),
+     not_ours(PREDICTIONS)),
+    ("manifest-empty", "verify", MANIFEST, "{}", not_ours(MANIFEST)),
+    ("manifest-no-time", "verify", MANIFEST, _without_train_seconds, not_ours(MANIFEST)),
+    # the verb table is a file people write: it is checked, and named by its key
     ("verbs-broken-yaml", "build_dataset", "data/verbs.yaml", "tenses: [a, b\n",
      ["verb table data/verbs.yaml is not valid YAML at line 2"]),
     ("verbs-four-forms", "build_dataset", "data/verbs.yaml",
      lambda t: t.replace("[work, works, worked, worked, will work]", "[work, works]"),
      ["verb table data/verbs.yaml is malformed: verbs.work.english = ['work', 'works'] is not"
       " allowed: 5 forms, in the order of tenses"]),
+    ("verbs-missing", "build_dataset", "data/verbs.yaml", None,
+     ["verb table data/verbs.yaml is missing: `git checkout -- data/verbs.yaml`"]),
 ]
 
 
@@ -364,6 +327,8 @@ def test_a_corrupt_input_file_is_named_in_one_line(workspace, stage, name, conte
     path = workspace / name
     if content is None:
         path.unlink()
+    elif isinstance(content, CopyOf):
+        path.write_bytes((workspace / content).read_bytes())
     elif callable(content):
         path.write_text(content(path.read_text(encoding="utf-8")), encoding="utf-8")
     elif isinstance(content, bytes):
@@ -380,8 +345,8 @@ def test_following_the_advice_for_a_corrupt_model_repairs_it(reproduced):
     before = snapshot(reproduced)
     (reproduced / MODEL).write_text('{"n_in": 5, "lay')
     message = one_error_line(run_stage(reproduced, "predict"))
-    assert "delete it and run `dvc repro`" in message
-    (reproduced / MODEL).unlink()
+    assert "run `dvc repro` to rebuild it" in message
+    assert "train:" in run(["dvc", "status"], reproduced).stdout  # DVC sees the change
     run(["dvc", "repro"], reproduced)  # train runs again (it is not in the run-cache)
     assert snapshot(reproduced).keys() == before.keys()
     assert (reproduced / MODEL).read_bytes() == before[MODEL]
@@ -390,31 +355,6 @@ def test_following_the_advice_for_a_corrupt_model_repairs_it(reproduced):
 
 # ---------------------------------------------------------------------------------------
 # the wrong file, the wrong Python
-
-WRONG_FILES = [  # (id, stage, option, path given, fragments)
-    ("verb-table-as-dataset", "train", "--dataset", "data/verbs.yaml",
-     ["--dataset data/verbs.yaml is not a JSON file",
-      "--dataset takes the dataset that the build_dataset stage writes"]),
-    ("loss-png-as-model", "predict", "--model", f"{EXP}/loss.png",
-     [f"--model {EXP}/loss.png is not a JSON file", "the model that the train stage writes"]),
-    ("missing-verb-table", "build_dataset", "--verbs", "nonexist.yaml",
-     ["verb table nonexist.yaml is missing: --verbs takes the verb table, data/verbs.yaml"]),
-]
-
-
-@pytest.mark.parametrize("stage, option, path, fragments", [row[1:] for row in WRONG_FILES],
-                         ids=[row[0] for row in WRONG_FILES])
-def test_a_wrong_file_given_to_a_stage_names_the_option_and_what_it_takes(
-        workspace, stage, option, path, fragments):
-    before = snapshot(workspace)
-    command = STAGES[stage]["cmd"].split()
-    command[command.index(option) + 1] = path
-    message = one_error_line(run(command, workspace, check=False))
-    for fragment in fragments:
-        assert fragment in message
-    assert "delete it" not in message and "git checkout -- nonexist" not in message
-    assert snapshot(workspace) == before
-
 
 # A Python without the pipeline's packages (another `python` first on the PATH): this
 # sitecustomize makes ruamel.yaml unimportable in `python -m ...` (the stages, not DVC), as

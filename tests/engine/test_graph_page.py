@@ -27,7 +27,7 @@ from minigrad.scalar import interior_nodes
 from minigrad.tracing import number_nodes
 from stages.expression import build_expression
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT = "(a*b + c)*(a - c)"
 VALUES = {"a": 2, "b": 3, "c": 4}
 # every op of the viz grammar, constants, a variable used many times, a lone variable

@@ -598,7 +598,7 @@ def test_grad_leaves_every_grad_field_untouched():
 
 # -- determinism -------------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SECOND_DERIVATIVES_SCRIPT = """
 from minigrad import MLP, Value, grad, seed_everything
 seed_everything(7)

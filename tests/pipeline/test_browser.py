@@ -27,7 +27,7 @@ GRAPH = "experiments/07-visualize-graph/graph.svg"
 @pytest.fixture(scope="module")
 def graph(reproduced_once):
     """(graph.svg of the reproduced copy, the Values it must show, the edges between them)."""
-    viz = load_params(reproduced_once / "params.yaml", sections=("viz",))["viz"]
+    viz = load_params(reproduced_once / "params.yaml", verbs=["work"])["viz"]
     root, _ = build_expression(viz["expression"], viz["values"])
     root.backward()
     nodes, edges = trace(root)

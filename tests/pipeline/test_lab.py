@@ -13,8 +13,9 @@ import pytest
 from conftest import LAB_FINAL_LOSS, REPO, project_env, run
 from minigrad import Value, draw_dot, seed_everything
 from minigrad.nn import MLP as LibraryMLP
+from stages.common import load_lab
 from stages.expression import evaluate
-from stages.lab import load_lab
+from stages.train import draw_loss_curve
 
 TRAIN_DIR = "experiments/07-train-tense-logits"
 VIZ_DIR = "experiments/07-visualize-graph"
@@ -34,25 +35,34 @@ def both_models(layer_sizes, seed=42):
 def test_lab_mlp_draws_the_same_weights_and_computes_the_same_outputs_as_minigrad_nn(layer_sizes):
     lab, library = both_models(layer_sizes)
     assert [p.data for p in lab.parameters()] == [p.data for p in library.parameters()]
-    xs, _ = LAB.tense_data()
-    for x in [*xs, [0.3, -1.2, 0.0, 2.5, -0.7]]:
+    for x in [*LAB.xs, [0.3, -1.2, 0.0, 2.5, -0.7]]:
         assert [o.data for o in lab(x)] == [o.data for o in library(x)]
 
 
 def test_lab_loop_trains_both_networks_to_the_same_bits():
     lab, library = both_models([4, 5])
-    xs, ys = LAB.tense_data()
-    lab_losses = LAB.train(lab, xs, ys)
-    library_losses = LAB.train(library, xs, ys)
+    lab_losses = LAB.train(lab)
+    library_losses = LAB.train(library)
     assert lab_losses == library_losses
     assert lab_losses[-1] == LAB_FINAL_LOSS
     assert [p.data for p in lab.parameters()] == [p.data for p in library.parameters()]
-    assert LAB.predict(lab, xs) == [0, 1, 2, 3, 4]
+    guesses = [max(range(5), key=lambda j: out[j].data) for out in map(lab, LAB.xs)]
+    assert guesses == [0, 1, 2, 3, 4]
+
+
+def test_train_py_holds_what_the_pipeline_calls_and_importing_it_trains_nothing():
+    assert LAB.xs == [[1.0 if j == i else 0.0 for j in range(5)] for i in range(5)]  # Block B
+    assert LAB.ys == [[1.0 if j == i else -1.0 for j in range(5)] for i in range(5)]
+    lab, _ = both_models([4, 5])
+    before = [p.data for p in lab.parameters()]
+    loss = LAB.sgd_step(lab, LAB.xs, LAB.ys, 0.05)
+    assert loss == LAB.total_loss(both_models([4, 5])[0], LAB.xs, LAB.ys).data
+    assert [p.data for p in lab.parameters()] != before  # one step, in place
 
 
 def test_lab_loss_is_the_sum_of_squared_errors_over_the_25_outputs():
     lab, _ = both_models([4, 5])
-    xs, ys = LAB.tense_data()
+    xs, ys = LAB.xs, LAB.ys
     outputs = [[o.data for o in lab(x)] for x in xs]
     by_hand = sum((o - t) ** 2 for row, targets in zip(outputs, ys) for o, t in zip(row, targets))
     assert LAB.total_loss(lab, xs, ys).data == pytest.approx(by_hand, rel=1e-15)
@@ -79,20 +89,22 @@ def test_lab_viz_builds_the_labs_expression_with_its_gradients():
     assert {name: leaf.grad for name, leaf in leaves.items()} == {"a": 4.0, "b": -4.0, "c": -12.0}
 
 
-def run_by_hand(project, script, output):
-    """`python <script> <output>` in the project, as a learner runs a lab file."""
-    result = subprocess.run([sys.executable, script, str(output)], cwd=project,
+def run_by_hand(project, script, *args):
+    """`python <script> [args]` in the project, as a learner runs a lab file."""
+    result = subprocess.run([sys.executable, script, *map(str, args)], cwd=project,
                             capture_output=True, text=True, timeout=120, env=project_env())
     assert result.returncode == 0, result.stderr
     return result
 
 
 @pytest.mark.slow
-def test_train_py_run_by_hand_trains_the_lab_and_draws_the_committed_curve(reproduced, tmp_path):
-    png = tmp_path / "loss.png"
-    result = run_by_hand(reproduced, f"{TRAIN_DIR}/train.py", png)
+def test_train_py_run_by_hand_trains_the_lab_and_checks_its_bars(reproduced, tmp_path):
+    result = run_by_hand(reproduced, f"{TRAIN_DIR}/train.py")
     assert "epoch 300/300  loss 0.0531" in result.stderr
     assert "past_participle -> past_participle" in result.stderr
+    # the stage draws the curve: the same bytes from the same losses
+    png = tmp_path / "loss.png"
+    draw_loss_curve(LAB.train(both_models([4, 5])[0]), png)
     assert png.read_bytes() == (reproduced / TRAIN_DIR / "loss.png").read_bytes()
 
 
@@ -125,4 +137,5 @@ def test_editing_the_labs_train_py_makes_train_changed(reproduced):
         f.write("# a learner's note\n")
     status = run(["dvc", "status"], reproduced).stdout
     assert "train:" in status and f"modified:           {TRAIN_DIR}/train.py" in status, status
+    assert "predict:" in status  # it reads train.py's xs
     assert "viz:" not in status

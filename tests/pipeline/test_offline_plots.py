@@ -15,7 +15,7 @@ import pytest
 from dvc_render.html import PAGE_HTML
 from PIL import Image
 
-from stages.errors import DataFileError
+from stages.common import StageError
 from stages.params import load_params
 
 from chromium import dump_dom, pixels_near, requires_chromium, screenshot
@@ -62,15 +62,15 @@ def test_template_inlines_the_bundle_where_dvc_put_its_cdn_scripts():
 
 
 def test_template_refuses_a_bundle_dvc_would_edit_or_that_sets_no_vega_embed():
-    with pytest.raises(DataFileError, match=r"\{plot_divs\}"):
+    with pytest.raises(StageError, match=r"\{plot_divs\}"):
         make_plots_template.build_page("window.vegaEmbed=e;'{plot_divs}'", "6", "5", "7")
-    with pytest.raises(DataFileError, match="window.vegaEmbed"):
+    with pytest.raises(StageError, match="window.vegaEmbed"):
         make_plots_template.build_page("window.vega=v;", "6", "5", "7")
 
 
 def test_template_uses_the_newest_vega_lite_of_dvcs_major_version():
     assert make_plots_template.newest_vega_lite(["4.17", "5.8", "5.21", "6.4"]) == "5.21"
-    with pytest.raises(DataFileError, match="none of them 5.x"):
+    with pytest.raises(StageError, match="none of them 5.x"):
         make_plots_template.newest_vega_lite(["6.1", "6.4"])
 
 
@@ -123,7 +123,7 @@ def test_plots_show_page_loads_nothing_from_the_network(shown):
 @requires_chromium
 def test_plots_show_page_draws_every_chart_in_chromium_with_networking_off(shown, tmp_path):
     repo, page = shown
-    epochs = load_params(repo / "params.yaml", sections=("train",))["train"]["epochs"]
+    epochs = load_params(repo / "params.yaml", verbs=["work"])["train"]["epochs"]
 
     charts = drawn_charts(dump_dom(page))
     assert charts and all(chart["svg"] for chart in charts.values()), charts.keys()
