@@ -1,11 +1,10 @@
 """What every stage needs: the pipeline's file names, its one error type, how a stage ends,
-atomic writes, reading what an earlier stage wrote, the lab's files and the run manifest."""
+atomic writes, reading what an earlier stage wrote, and the run manifest."""
 
 import contextlib
 import datetime
 import glob
 import hashlib
-import importlib.util
 import json
 import os
 import platform
@@ -129,21 +128,6 @@ def read_output(path, parse=json.load):
                          " to rebuild it") from None
 
 
-def load_lab(path):
-    """The lab's file at `path`, imported as `lab_<name>` with its folder on sys.path, so
-    that it imports its neighbours as a learner's script does (`from model import MLP`)."""
-    if not Path(path).is_file():
-        raise StageError(f"the lab's {Path(path).name} is missing at {path}:"
-                         f" `git checkout -- {path}`")
-    folder = str(Path(path).resolve().parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(f"lab_{Path(path).stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _git_state(paths):
     """(HEAD, whether any of `paths` differs from it), or (None, None) outside git."""
     def git(*args):
@@ -177,9 +161,11 @@ def _sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None):
-    """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote.
-    `dirty` counts only the stage's inputs: DVC has deleted its outputs by now."""
+def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None,
+                   lab_checks=None):
+    """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote, and
+    for train what the lab's checks found. `dirty` counts only the stage's inputs: DVC has
+    deleted its outputs by now."""
     commit, dirty = _git_state([*map(str, inputs), PARAMS, *code_files()])
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
     command = [Path(sys.executable).name, *(["-m", spec.name] if spec else sys.argv[:1])]
@@ -199,4 +185,5 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
                     for p in outputs],
         "metrics": metrics,
         "duration_s": round(duration_s, 6),
+        **({"lab_checks": lab_checks} if lab_checks is not None else {}),
     }

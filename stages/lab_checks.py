@@ -106,13 +106,12 @@ def _import(path, name, folders):
             sys.modules.pop(name, None)
 
 
-def load(model_path, train_path, viz_path=None):
-    """The lab's files, imported (the model first, as train.py imports it)."""
+def load(model_path=None, train_path=None, viz_path=None):
+    """The lab's files that are given, imported (the model first, as train.py imports it)."""
     folders = [Path(p).resolve().parent for p in (model_path, train_path, viz_path) if p]
     sys.modules.pop("model", None)  # a fresh `from model import MLP` in train.py
-    model = _import(model_path, "model", folders)
-    train = _import(train_path, "lab_train", folders)
-    viz = _import(viz_path, "lab_viz", folders) if viz_path else None
+    model, train, viz = (_import(path, name, folders) if path else None for path, name in
+                         ((model_path, "model"), (train_path, "lab_train"), (viz_path, "lab_viz")))
     return Lab(model, train, viz, folders)
 
 

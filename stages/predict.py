@@ -5,7 +5,8 @@ import json
 
 from minigrad import get_logger
 from stages.common import (CONFUSION, DATASET, LAB_MODEL, LAB_TRAIN, MODEL, PREDICTIONS,
-                           load_lab, read_output, run_stage, write_json)
+                           read_output, run_stage, write_json)
+from stages.lab_checks import learner_call, load
 from stages.params import load_params
 
 log = get_logger("predict")
@@ -16,9 +17,11 @@ def argmax(numbers):
     return max(range(len(numbers)), key=lambda i: float(numbers[i]))
 
 
-def load_model(lab_model, state):
-    """The lab's MLP of model.json's sizes, with its values set through parameters()."""
-    model = lab_model.MLP(state["n_in"], state["layer_sizes"])
+def load_model(lab, state):
+    """The lab's MLP of model.json's sizes, with its values set through its own parameters(),
+    in their order."""
+    model = learner_call(lab, "building the MLP to load model.json into (Block A)",
+                         lab.model.MLP, state["n_in"], state["layer_sizes"])
     for parameter, value in zip(model.parameters(), state["parameters"], strict=True):
         parameter.data = float(value)
     return model
@@ -31,11 +34,12 @@ def read_names(f):
             in zip(dataset["tenses"], dataset["english"], dataset["spanish"], strict=True)]
 
 
-def predict(model, xs, names):
+def predict(lab, model, xs, names):
     """Per input: its outputs, the tense they name and whether it is the input's own."""
     predictions = []
     for x, name in zip(xs, names, strict=True):
-        output = [o.data for o in model(x)]
+        output = [float(getattr(o, "data", o)) for o in
+                  learner_call(lab, "predicting, model(x) (Block D)", model, x)]
         guess = argmax(output)
         predictions.append({**name, "input": [float(v) for v in x], "output": output,
                             "predicted": names[guess]["tense"], "correct": guess == argmax(x)})
@@ -46,12 +50,12 @@ def main():
     # configuration
     load_params()
     # inputs
-    lab_model, lab_train = load_lab(LAB_MODEL), load_lab(LAB_TRAIN)
-    model = read_output(MODEL, lambda f: load_model(lab_model, json.load(f)))
+    lab = load(LAB_MODEL, LAB_TRAIN)
+    model = read_output(MODEL, lambda f: load_model(lab, json.load(f)))
     names = read_output(DATASET, read_names)
 
     # the work
-    predictions = predict(model, lab_train.xs, names)
+    predictions = predict(lab, model, lab.train.xs, names)
 
     # outputs
     write_json(PREDICTIONS, {"predictions": predictions})

@@ -1,9 +1,11 @@
 """Stage train: the lab's model and training step on params.yaml's settings, and the run's
 files. `train.engine: compiled` replays the lab's total_loss as the Python minigrad.compile
-writes: the same losses, bit for bit. The training time goes in the manifest, not the
-metrics, which must be the same on every run."""
+writes: the same losses, bit for bit. Before the epochs, two of the lab's steps are checked
+against the engine (stages/lab_checks.audit); what differs is logged, recorded in the
+manifest for verify, and fails the run, which still trains so that its curve shows what the
+mistake does. The training time goes in the manifest, not the metrics, which must be the same
+on every run."""
 
-import inspect
 import math
 import time
 
@@ -11,7 +13,8 @@ import minigrad
 from minigrad import get_logger, paused_collector, seed_everything
 from stages.common import (LAB_MODEL, LAB_TRAIN, LOSS_CSV, LOSS_PNG, MODEL, N_TENSES, PARAMS,
                            TRAIN_DIR, TRAIN_MANIFEST, TRAIN_METRICS, StageError, atomic_path,
-                           build_manifest, load_lab, run_stage, write_json, write_text)
+                           build_manifest, run_stage, write_json, write_text)
+from stages.lab_checks import audit, learner_call, load, mlp_kwargs
 from stages.params import load_params
 
 log = get_logger("train")
@@ -28,28 +31,39 @@ def saturation(model, xs):
     return sum(h > 0.99 for h in hidden) / len(hidden) if hidden else 0.0
 
 
-def build_model(lab_model, layer_sizes, init_range):
+def build_model(lab, layer_sizes, init_range):
     """The lab's MLP(5, layer_sizes), given init_range by keyword if its signature has one
     (else its weights are its own, uniform(-1, 1) as the lab says)."""
-    signature = inspect.signature(lab_model.MLP).parameters
-    return lab_model.MLP(N_TENSES, layer_sizes,
-                         **({"init_range": init_range} if "init_range" in signature else {}))
+    return learner_call(lab, f"building MLP({N_TENSES}, {layer_sizes}) (Block A)", lab.model.MLP,
+                        N_TENSES, layer_sizes, **mlp_kwargs(lab, init_range))
 
 
-def train(lab_train, model, xs, ys, lr, epochs, engine="eager"):
+def init_range_note(lab, init_range):
+    """A line for a model.init_range that the lab's MLP cannot take, else None."""
+    if init_range != 1.0 and not mlp_kwargs(lab, init_range):
+        return (f"{PARAMS} sets model.init_range to {init_range:g}, but {LAB_MODEL}'s MLP takes"
+                " no init_range, so its weights start as it draws them; give MLP an"
+                " `init_range=1.0` argument for the setting to apply")
+    return None
+
+
+def train(lab, model, xs, ys, lr, epochs, engine="eager"):
     """Every epoch's loss, from the lab's sgd_step (`eager`) or the step minigrad.compile
     makes of its total_loss (`compiled`); a StageError at the first that is not finite."""
     parameters, losses = model.parameters(), []
+    sgd_step, total_loss = lab.train.sgd_step, lab.train.total_loss
 
     def eager_step():  # a step that returns nothing is followed by the loss after it
-        loss = lab_train.sgd_step(model, xs, ys, lr)
-        return lab_train.total_loss(model, xs, ys) if loss is None else loss
+        loss = sgd_step(model, xs, ys, lr)
+        return total_loss(model, xs, ys) if loss is None else loss
 
     with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
-        step = eager_step if engine == "eager" else minigrad.compile(
-            lambda: lab_train.total_loss(model, xs, ys), parameters, lr=lr)
+        step = eager_step if engine == "eager" else learner_call(
+            lab, "compiling total_loss(model, xs, ys) (train.engine: compiled)",
+            minigrad.compile, lambda: total_loss(model, xs, ys), parameters, lr=lr)
         for epoch in range(1, epochs + 1):
-            losses.append(float(step()))
+            losses.append(float(learner_call(
+                lab, f"training, epoch {epoch} (sgd_step, Block C)", step)))
             if epoch % max(1, epochs // 10) == 0:
                 log.info(f"epoch {epoch}/{epochs}  loss {losses[-1]:.4f}")
             if not math.isfinite(losses[-1]):
@@ -95,22 +109,29 @@ def main():
     engine = params["train"]["engine"]
     layer_sizes, init_range = params["model"]["layer_sizes"], params["model"]["init_range"]
     # inputs: the lab's files, its Block B data
-    lab_model, lab_train = load_lab(LAB_MODEL), load_lab(LAB_TRAIN)
-    xs, ys = lab_train.xs, lab_train.ys
+    lab = load(LAB_MODEL, LAB_TRAIN)
+    xs, ys = lab.train.xs, lab.train.ys
 
-    # the work
+    # the work: the model as seeded, its first two steps checked, then the epochs
     seed_everything(seed)
-    model = build_model(lab_model, layer_sizes, init_range)
+    model = build_model(lab, layer_sizes, init_range)
     parameters = model.parameters()
+    findings = audit(lab, model, xs, ys, lr, init_range)
+    for finding in findings:
+        log.error(f"lab check: {finding}")
+    note = init_range_note(lab, init_range)
+    if note:
+        log.warning(note)
     log.info(f"training MLP({N_TENSES}, {layer_sizes}), {len(parameters)} parameters:"
              f" lr {lr:g}, {epochs} epochs, {engine} engine")
     saturated_start, started = saturation(model, xs), time.perf_counter()
-    losses = train(lab_train, model, xs, ys, lr, epochs, engine)
+    losses = train(lab, model, xs, ys, lr, epochs, engine)
     train_seconds = time.perf_counter() - started
 
-    # outputs
+    # outputs (the findings are text, so they go in the manifest; the metrics count them)
     metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": len(parameters),
-               "saturated_start": saturated_start, "saturated_end": saturation(model, xs)}
+               "saturated_start": saturated_start, "saturated_end": saturation(model, xs),
+               "lab_checks_failed": len(findings)}
     write_json(MODEL, {"n_in": N_TENSES, "layer_sizes": layer_sizes,
                        "parameters": [p.data for p in parameters]})
     write_text(LOSS_CSV, loss_csv(losses))
@@ -121,7 +142,8 @@ def main():
     write_json(TRAIN_MANIFEST, build_manifest(
         TRAIN_DIR.split("/")[-1], seed, config, [LAB_MODEL, LAB_TRAIN],
         [MODEL, TRAIN_METRICS, LOSS_CSV, LOSS_PNG],
-        {**metrics, "train_seconds": round(train_seconds, 4)}, time.perf_counter() - started))
+        {**metrics, "train_seconds": round(train_seconds, 4)}, time.perf_counter() - started,
+        lab_checks={"findings": findings, "notes": [note] if note else []}))
     log.info(f"trained: final loss {losses[-1]:.6g} after {epochs} epochs ({train_seconds:.3f} s)")
 
 

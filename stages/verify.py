@@ -1,6 +1,7 @@
 """Stage verify: did the run meet the lab's bar (final loss below verify.max_loss, every
-tense right), and what would improve it? A failed check is one line on stderr and in the
-report, but the stage exits 0 (dvc.yaml says why); `make repro` fails on `passed: false`."""
+tense right, and the lab's steps as the engine computes them), and what would improve it? A
+failed check is one line on stderr and in the report, but the stage exits 0 (dvc.yaml says
+why); `make repro` fails on `passed: false`."""
 
 import csv
 import json
@@ -18,6 +19,12 @@ def read_train_metrics(f):
     return {"final_loss": float(metrics["final_loss"]), "n_params": int(metrics["n_params"]),
             "saturated_start": float(metrics["saturated_start"]),
             "saturated_end": float(metrics["saturated_end"])}
+
+
+def read_manifest(f):
+    """The training time and what the lab's checks found, from the train manifest."""
+    manifest = json.load(f)
+    return float(manifest["metrics"]["train_seconds"]), manifest["lab_checks"]
 
 
 def read_losses(f):
@@ -83,10 +90,12 @@ def diagnose(losses, max_loss, saturated_start=0.0, saturated_end=0.0):
                     " `train.lr` and `model.layer_sizes` in a sweep (`dvc exp run --queue -S ...`).")
 
 
-def check(final_loss, predictions, max_loss):
+def check(final_loss, predictions, max_loss, findings=()):
     correct = sum(bool(p["correct"]) for p in predictions)
     all_correct = correct == len(predictions)
     failures = []
+    if findings:
+        failures.append(f"{len(findings)} of the lab's checks found a mistake in its code")
     if not final_loss < max_loss:
         failures.append(f"final loss {final_loss:.4g} is not below verify.max_loss {max_loss:g}")
     if not all_correct:
@@ -100,6 +109,19 @@ def architecture(layer_sizes):
     """[4, 5] -> '5-in, 4-hidden, 5-out'."""
     return ", ".join([f"{N_TENSES}-in", *(f"{n}-hidden" for n in layer_sizes[:-1]),
                       f"{layer_sizes[-1]}-out"])
+
+
+def improve(advice, lab_checks):
+    """The report's "What to improve": the lab's mistakes first, and then the curve's
+    advice only if there are none, since the curve cannot tell a mistake from a setting."""
+    notes = "".join(f"- {note}\n" for note in lab_checks["notes"])
+    if not lab_checks["findings"]:
+        return advice + (f"\n\n{notes}" if notes else "")
+    found = "".join(f"- {finding}\n" for finding in lab_checks["findings"])
+    return (f"The lab's first two steps differ from what the engine computes for its Blocks"
+            f" at the same weights:\n\n{found}{notes}\nFix these first: the curve above shows"
+            " what they do to training, and advice on the settings (lr, hidden size, epochs)"
+            " would name the wrong cause.")
 
 
 def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice):
@@ -153,26 +175,28 @@ def main():
     max_loss = params["verify"]["max_loss"]
     config = {**params["model"], **params["train"], "seed": params["seed"],
               "verb": params["data"]["verb"]}
-    # inputs: what train and predict wrote (only the training time from the manifest)
+    # inputs: what train and predict wrote
     train_metrics = read_output(TRAIN_METRICS, read_train_metrics)
     predictions = read_output(PREDICTIONS, lambda f: [
         {key: p[key] for key in ("tense", "english", "spanish", "predicted", "correct")}
         for p in json.load(f)["predictions"]])
-    train_seconds = read_output(TRAIN_MANIFEST,
-                                lambda f: float(json.load(f)["metrics"]["train_seconds"]))
+    train_seconds, lab_checks = read_output(TRAIN_MANIFEST, read_manifest)
     losses = read_output(LOSS_CSV, read_losses)
 
     # the work
-    metrics, failures = check(train_metrics["final_loss"], predictions, max_loss)
-    advice = diagnose(losses, max_loss, train_metrics["saturated_start"],
-                      train_metrics["saturated_end"])
+    metrics, failures = check(train_metrics["final_loss"], predictions, max_loss,
+                              lab_checks["findings"])
+    curve = diagnose(losses, max_loss, train_metrics["saturated_start"],
+                     train_metrics["saturated_end"])
 
     # outputs
     write_json(VERIFY, metrics)
     write_text(TRAIN_REPORT, report(metrics, failures, config, train_metrics, train_seconds,
-                                    predictions, advice))
+                                    predictions, improve(curve, lab_checks)))
     if failures:
-        log.error("verification FAILED: " + "; ".join(failures) + ". " + advice)
+        log.error("verification FAILED: " + "; ".join(failures) + ". " + (
+            f"{TRAIN_REPORT}, under \"What to improve\", names each" if lab_checks["findings"]
+            else curve))
     else:
         log.info(f"verification passed: final loss {train_metrics['final_loss']:.6g},"
                  f" {metrics['accuracy']:.0%} of the tenses right")

@@ -12,9 +12,10 @@ import minigrad
 from minigrad import get_logger
 from minigrad.drawing import graph_page, trace
 from stages.common import (GRAPH_HTML, GRAPH_PY, GRAPH_SVG, LAB_VIZ, PARAMS, VIZ_DIR,
-                           VIZ_MANIFEST, VIZ_REPORT, StageError, build_manifest, load_lab,
-                           run_stage, write_json, write_text)
+                           VIZ_MANIFEST, VIZ_REPORT, StageError, build_manifest, run_stage,
+                           write_json, write_text)
 from stages.expression import evaluate
+from stages.lab_checks import learner_call, load
 from stages.params import load_params
 
 log = get_logger("viz")
@@ -125,7 +126,7 @@ def main():
     viz = load_params()["viz"]
     expression, values = viz["expression"], viz["values"]
     # inputs
-    draw = load_lab(LAB_VIZ).draw
+    lab = load(viz_path=LAB_VIZ)
     version = dot_version()
 
     # the work
@@ -133,7 +134,8 @@ def main():
     unused = [name for name in values if name not in leaves]
     if unused:
         log.warning(f"viz.values not used by the expression: {', '.join(unused)}")
-    svg = draw(root).pipe(format="svg", encoding="utf-8")
+    graph = learner_call(lab, "drawing the graph, draw(root) (Block E)", lab.viz.draw, root)
+    svg = graph.pipe(format="svg", encoding="utf-8")
     page = graph_page(root, list(leaves.values()), expression)
     source = minigrad.compile(lambda: root, list(leaves.values())).source
     links = {key: os.path.relpath(path, VIZ_DIR)

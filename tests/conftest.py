@@ -1,20 +1,23 @@
 """Shared fixtures: real copies of the project, in real git repositories, run with real DVC.
 
 A copy is built from the code in the working tree (tracked and new files) and never from the
-user's results: the pipeline's outputs and dvc.lock are left out, and params.yaml is the
-lab's (LAB_PARAMS), which the tests that pin numbers rely on. Whatever the workspace holds
-(a failed run, an applied experiment, dvc_plots/), the copies are the same.
+user's results: the pipeline's outputs and dvc.lock are left out, params.yaml is the lab's
+(LAB_PARAMS), and the lab's three files are the committed answer (ANSWER), which the tests
+that pin numbers rely on. Whatever the workspace holds (a failed run, an applied experiment,
+dvc_plots/, a learner's own model.py), the copies are the same.
 
 `reproduced` is a copy on which `dvc repro` has run and been committed (shared by the session
 and copied per test, so each test may change it freely); `project` is a git clone of it, as a
 fresh clone would be: committed files, no DVC cache.
 """
 
+import atexit
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,34 @@ viz:
   values: {a: 2, b: 3, c: 4}
 """
 LAB_FINAL_LOSS = 0.05310999703588311
+
+# The lab's files, which a learner rewrites: only tests/pipeline/test_lab.py reads the
+# workspace's. Every other test runs the answer as committed, from ANSWER.
+LAB_FILES = ("experiments/07-train-tense-logits/model.py",
+             "experiments/07-train-tense-logits/train.py", "experiments/07-visualize-graph/viz.py")
+
+
+def _committed_answer():
+    """A folder holding the lab's three files as HEAD has them."""
+    folder = Path(tempfile.mkdtemp(prefix="minigrad-answer-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name in LAB_FILES:
+        shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=REPO, capture_output=True,
+                               check=True).stdout
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(shown)
+    return folder
+
+
+ANSWER = _committed_answer()
+
+
+def answer_lab(viz=False):
+    """The committed answer's files, loaded as the stages load the lab's (a lab_checks.Lab)."""
+    from stages.lab_checks import load
+
+    model, train, viz_py = (ANSWER / name for name in LAB_FILES)
+    return load(model, train, viz_py if viz else None)
 
 
 def pipeline(path=REPO / "dvc.yaml"):
@@ -140,7 +171,7 @@ def _project_files():
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout
-    skip = results() | {"params.yaml"}
+    skip = results() | {"params.yaml", *LAB_FILES}
     for name in listed.split("\0"):
         if (name and name not in skip and not SKIP_PARTS.intersection(Path(name).parts)
                 and (REPO / name).is_file()):
@@ -148,13 +179,14 @@ def _project_files():
 
 
 def copy_project(dest):
-    """Copy the project's sources into `dest`, with the lab's params.yaml, as a new git
-    repository with one commit (no results yet: `dvc repro` makes them)."""
+    """Copy the project's sources into `dest`, with the lab's params.yaml and answer, as a new
+    git repository with one commit (no results yet: `dvc repro` makes them)."""
     dest = Path(dest)
-    for name in _project_files():
+    for source, name in [*((REPO / n, n) for n in _project_files()),
+                         *((ANSWER / n, n) for n in LAB_FILES)]:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, target)
+        shutil.copy2(source, target)
     (dest / "params.yaml").write_text(LAB_PARAMS)
     run(["git", "init", "-q", "-b", "main"], dest)
     run(["git", "add", "-A"], dest)

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from conftest import BIN, REPO, changed_lines, locked_results, pipeline, project_env, run, stage_outs
+from conftest import (BIN, REPO, answer_lab, changed_lines, locked_results, pipeline, project_env,
+                      run, stage_outs)
 from minigrad import seed_everything
 from stages import train, verify
-from stages.common import load_lab
 
 pytestmark = pytest.mark.slow
 
@@ -232,10 +232,11 @@ def test_parameters_that_overflow_in_the_last_epoch_are_caught_too(project):
 def test_a_large_but_finite_lr_saturates_tanh_instead_of_diverging():
     """Found while writing these tests: tanh bounds every output, so the loss cannot exceed
     25 * 2**2 = 100 and no lr below ~1e307 makes it non-finite; the run fails verify instead."""
-    lab = load_lab(REPO / "experiments/07-train-tense-logits/train.py")
+    lab = answer_lab()
     for lr in (1000.0, 1e300):
         seed_everything(42)
-        losses = train.train(lab, lab.MLP(5, [4, 5]), lab.xs, lab.ys, lr, epochs=50)
+        losses = train.train(lab, lab.model.MLP(5, [4, 5]), lab.train.xs, lab.train.ys, lr,
+                             epochs=50)
         assert all(math.isfinite(loss) and loss <= 100 for loss in losses)
         assert losses[-1] >= losses[0]
         assert "did not decrease" in verify.diagnose(losses, max_loss=0.5)

@@ -7,16 +7,17 @@ import shutil
 
 import pytest
 
-from conftest import LAB_PARAMS, REPO
+from conftest import LAB_PARAMS, REPO, answer_lab
 from minigrad import seed_everything
 from stages import build_dataset, predict, train, verify
-from stages.common import DATASET, StageError, load_lab
+from stages.common import DATASET, StageError
+from stages.lab_checks import Lab
 from stages.params import load_verbs
 
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
 TARGET_ROWS = [[1.0 if i == j else -1.0 for j in range(5)] for i in range(5)]
-LAB = load_lab("experiments/07-train-tense-logits/train.py")
-LAB_MODEL = load_lab("experiments/07-train-tense-logits/model.py")
+ANSWER = answer_lab()
+LAB, LAB_MODEL = ANSWER.train, ANSWER.model
 
 
 def train_lab(layer_sizes, lr, epochs, engine="eager", seed=42, before=None):
@@ -25,7 +26,7 @@ def train_lab(layer_sizes, lr, epochs, engine="eager", seed=42, before=None):
     model = LAB_MODEL.MLP(5, layer_sizes)
     if before:
         before(model)
-    return train.train(LAB, model, LAB.xs, LAB.ys, lr, epochs, engine), model
+    return train.train(ANSWER, model, LAB.xs, LAB.ys, lr, epochs, engine), model
 
 
 def names_of(verb):
@@ -67,7 +68,7 @@ def test_training_the_lab_reaches_a_loss_near_005():
     assert losses[-1] < losses[0]
 
 
-def test_init_range_goes_only_to_an_mlp_that_takes_it():
+def test_init_range_goes_only_to_an_mlp_that_takes_it_and_else_is_noted():
     class WithRange:
         def MLP(n_in, layer_sizes, init_range=1.0):  # noqa: N802 (the lab's name)
             return ("with", n_in, layer_sizes, init_range)
@@ -76,8 +77,13 @@ def test_init_range_goes_only_to_an_mlp_that_takes_it():
         def MLP(n_in, layer_sizes):  # noqa: N802
             return ("without", n_in, layer_sizes)
 
-    assert train.build_model(WithRange, [4, 5], 0.5) == ("with", 5, [4, 5], 0.5)
-    assert train.build_model(WithoutRange, [4, 5], 0.5) == ("without", 5, [4, 5])
+    with_range, without = (Lab(model, None, None, []) for model in (WithRange, WithoutRange))
+    assert train.build_model(with_range, [4, 5], 0.5) == ("with", 5, [4, 5], 0.5)
+    assert train.build_model(without, [4, 5], 0.5) == ("without", 5, [4, 5])
+    assert train.init_range_note(with_range, 0.5) is None
+    assert train.init_range_note(without, 1.0) is None  # the lab's own range: nothing to say
+    note = train.init_range_note(without, 0.5)
+    assert "model.init_range to 0.5" in note and "takes no init_range" in note
 
 
 def test_an_sgd_step_that_returns_nothing_is_followed_by_the_loss_after_it():
@@ -90,7 +96,7 @@ def test_an_sgd_step_that_returns_nothing_is_followed_by_the_loss_after_it():
     losses, _ = train_lab([4, 5], lr=0.05, epochs=5)
     seed_everything(42)
     model = LAB_MODEL.MLP(5, [4, 5])
-    quiet = train.train(Quiet, model, LAB.xs, LAB.ys, 0.05, 5)
+    quiet = train.train(Lab(LAB_MODEL, Quiet, None, []), model, LAB.xs, LAB.ys, 0.05, 5)
     assert quiet[:4] == losses[1:]  # each the loss before the next step
 
 
@@ -138,16 +144,16 @@ def test_model_json_loads_into_the_labs_mlp_through_its_parameters():
     _, trained = train_lab([4, 5], lr=0.05, epochs=300)
     state = json.loads(json.dumps({"n_in": 5, "layer_sizes": [4, 5],
                                    "parameters": [p.data for p in trained.parameters()]}))
-    loaded = predict.load_model(LAB_MODEL, state)
+    loaded = predict.load_model(ANSWER, state)
     assert [o.data for x in ONE_HOT for o in loaded(x)] == [
         o.data for x in ONE_HOT for o in trained(x)]  # exact through JSON
     with pytest.raises(ValueError):  # one value too few: read_output makes it the one line
-        predict.load_model(LAB_MODEL, {**state, "parameters": state["parameters"][:-1]})
+        predict.load_model(ANSWER, {**state, "parameters": state["parameters"][:-1]})
 
 
 def test_predictions_name_each_tense_and_say_if_right():
     _, trained = train_lab([4, 5], lr=0.05, epochs=300)
-    predictions = predict.predict(trained, LAB.xs, names_of("eat"))
+    predictions = predict.predict(ANSWER, trained, LAB.xs, names_of("eat"))
     assert [p["english"] for p in predictions] == ["eat", "eats", "ate", "eaten", "will eat"]
     assert [p["predicted"] for p in predictions] == [p["tense"] for p in predictions]
     assert all(p["correct"] for p in predictions)
@@ -159,7 +165,7 @@ def test_a_wrong_guess_is_named_and_marked():
         def __call__(self, x):
             return [type("V", (), {"data": v})() for v in (-1, -1, -1, -1, 1)]
 
-    predictions = predict.predict(Constant(), LAB.xs, names_of("work"))
+    predictions = predict.predict(ANSWER, Constant(), LAB.xs, names_of("work"))
     assert [p["predicted"] for p in predictions] == ["future"] * 5
     assert [p["correct"] for p in predictions] == [False] * 4 + [True]
 
@@ -224,7 +230,7 @@ def test_each_of_the_labs_diagnoses_on_a_real_run(case):
     seed_everything(42)
     model = LAB_MODEL.MLP(5, layer_sizes, init_range)
     start = train.saturation(model, ONE_HOT)
-    losses = train.train(LAB, model, LAB.xs, LAB.ys, lr, 300)
+    losses = train.train(ANSWER, model, LAB.xs, LAB.ys, lr, 300)
     assert advice in verify.diagnose(losses, 0.5, start, train.saturation(model, ONE_HOT))
 
 

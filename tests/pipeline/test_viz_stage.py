@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LAB_PARAMS, REPO as ROOT, validate_manifest
+from conftest import ANSWER, LAB_PARAMS, REPO as ROOT, validate_manifest
 from stages.common import StageError
 from stages.viz import MISSING_DOT, dot_version
 
@@ -27,7 +27,7 @@ def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None):
     (tmp_path / "params.yaml").write_text(params)
     (tmp_path / OUT).mkdir(parents=True, exist_ok=True)
     (tmp_path / "data").mkdir(exist_ok=True)
-    shutil.copy(ROOT / OUT / "viz.py", tmp_path / OUT / "viz.py")  # the lab's, as in the repo
+    shutil.copy(ANSWER / OUT / "viz.py", tmp_path / OUT / "viz.py")  # the lab's, as committed
     shutil.copy(ROOT / "data/verbs.yaml", tmp_path / "data/verbs.yaml")
     env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
