@@ -20,7 +20,8 @@ import minigrad
 from minigrad import Value
 from stages.common import StageError
 
-__all__ = ["LabError", "load", "check_lab", "audit", "mlp_kwargs", "learner_call"]
+__all__ = ["LabError", "load", "check_lab", "audit", "mlp_kwargs", "learner_call",
+           "init_range_note", "what_to_improve"]
 
 N_TENSES = 5
 
@@ -96,7 +97,8 @@ def _import(path, name, folders):
         raise LabError(f"{path} is still to write: {err or 'NotImplementedError'}"
                        f"{_at(err, folders)}") from None
     except SyntaxError as err:
-        raise LabError(f"{path}, line {err.lineno}: {err.msg}: {(err.text or '').strip()}") from None
+        raise LabError(f"{path}, line {err.lineno}: {err.msg}:"
+                       f" {(err.text or '').strip()}") from None
     except Exception as err:
         raise LabError(f"{path} raised {type(err).__name__}: {err}, while being imported"
                        f"{learner_frames(err, folders)}") from None
@@ -126,6 +128,15 @@ def learner_call(lab, doing, fn, *args, **kwargs):
     except Exception as err:
         raise LabError(f"{type(err).__name__}: {err}, while {doing}"
                        f"{learner_frames(err, lab.folders)}") from None
+
+
+def init_range_note(lab, init_range):
+    """A line for a model.init_range that the lab's MLP cannot take, else None."""
+    if init_range == 1.0 or mlp_kwargs(lab, init_range):
+        return None
+    return (f"params.yaml sets model.init_range to {init_range:g}, but"
+            f" {_short(lab.model.__file__)}'s MLP takes no init_range, so its weights start as"
+            " it draws them: give MLP an `init_range=1.0` argument for the setting to apply")
 
 
 def mlp_kwargs(lab, init_range):
@@ -352,8 +363,9 @@ def _check_parameters(lab, model):
                         f"{_where(model, missing)}, which never train: return every neuron's"
                         " w and b")
     if twice:
+        repeated = _where(model, [p for p in expected if id(p) in twice])
         findings.append(f"{_short(path)}, Block A, parameters(): {len(twice)} parameters are"
-                        f" listed more than once ({_where(model, [p for p in expected if id(p) in twice])}),"
+                        f" listed more than once ({repeated}),"
                         " so each update moves them twice: list each weight and bias once")
     if extra:
         findings.append(f"{_short(path)}, Block A, parameters(): {extra} Values it returns are"
@@ -379,12 +391,14 @@ def _check_start(lab, model, init_range):
             break
     largest = max(map(abs, weights))
     if largest > bound * (1 + 1e-9):
-        source = ("params.yaml's model.init_range" if takes else
-                  "the lab's uniform(-1, 1) (this MLP takes no init_range)")
+        source, draw = (("params.yaml's model.init_range",
+                         "random.uniform(-init_range, init_range), the init_range MLP is given")
+                        if takes else ("the lab's, as this MLP takes no init_range",
+                                       "random.uniform(-1, 1)"))
         findings.append(
             f"{path}, Block A, Neuron: weights start as large as {largest:.3g}, outside"
             f" uniform(-{bound:g}, {bound:g}) ({source}); large weights saturate tanh, whose"
-            f" slope 1 - tanh² is then about 0: draw them with random.uniform(-{bound:g}, {bound:g})")
+            f" slope 1 - tanh² is then about 0: draw them with {draw}")
     return findings
 
 
@@ -483,7 +497,8 @@ def _gradient_finding(model, model_path, train_path, params, gradient, expected)
                 f" {_where(model, cut)} (their gradient is 0, where Block A's"
                 " tanh(b + Σ w·x) gives them one): each w and b must enter the sum as a Value")
     i = max(range(len(params)), key=lambda k: abs(gradient[k] - expected[k]))
-    return (f"{model_path} or {train_path}: the gradient of the loss for {_where(model, [params[i]])} is {gradient[i]:.6g},"
+    return (f"{model_path} or {train_path}: the gradient of the loss for"
+            f" {_where(model, [params[i]])} is {gradient[i]:.6g},"
             f" where Block A's graph gives {expected[i]:.6g}")
 
 
@@ -514,3 +529,16 @@ def _check_update(model, params, moved, gradient, previous, lr, step):
     i = max(range(len(moved)), key=lambda k: abs(moved[k] - expected[k]))
     return (f"steps 3-5 (epoch {step}): a parameter ({_where(model, [params[i]])}) moved by"
             f" {moved[i]:.6g}, where -lr × its gradient is {expected[i]:.6g}")
+
+
+def what_to_improve(advice, lab_checks):
+    """The report's "What to improve": the lab's mistakes first, and then the curve's
+    advice only if there are none, since the curve cannot tell a mistake from a setting."""
+    notes = "".join(f"- {note}\n" for note in lab_checks["notes"])
+    if not lab_checks["findings"]:
+        return advice + (f"\n\n{notes}" if notes else "")
+    found = "".join(f"- {finding}\n" for finding in lab_checks["findings"])
+    return (f"The lab's first two steps differ from what the engine computes for its Blocks"
+            f" at the same weights:\n\n{found}{notes}\nFix these first: the curve above shows"
+            " what they do to training, and advice on the settings (lr, hidden size, epochs)"
+            " would name the wrong cause.")

@@ -14,7 +14,7 @@ from minigrad import get_logger, paused_collector, seed_everything
 from stages.common import (LAB_MODEL, LAB_TRAIN, LOSS_CSV, LOSS_PNG, MODEL, N_TENSES, PARAMS,
                            TRAIN_DIR, TRAIN_MANIFEST, TRAIN_METRICS, StageError, atomic_path,
                            build_manifest, run_stage, write_json, write_text)
-from stages.lab_checks import audit, learner_call, load, mlp_kwargs
+from stages.lab_checks import audit, init_range_note, learner_call, load, mlp_kwargs
 from stages.params import load_params
 
 log = get_logger("train")
@@ -36,15 +36,6 @@ def build_model(lab, layer_sizes, init_range):
     (else its weights are its own, uniform(-1, 1) as the lab says)."""
     return learner_call(lab, f"building MLP({N_TENSES}, {layer_sizes}) (Block A)", lab.model.MLP,
                         N_TENSES, layer_sizes, **mlp_kwargs(lab, init_range))
-
-
-def init_range_note(lab, init_range):
-    """A line for a model.init_range that the lab's MLP cannot take, else None."""
-    if init_range != 1.0 and not mlp_kwargs(lab, init_range):
-        return (f"{PARAMS} sets model.init_range to {init_range:g}, but {LAB_MODEL}'s MLP takes"
-                " no init_range, so its weights start as it draws them; give MLP an"
-                " `init_range=1.0` argument for the setting to apply")
-    return None
 
 
 def train(lab, model, xs, ys, lr, epochs, engine="eager"):

@@ -9,6 +9,7 @@ import json
 from minigrad import get_logger
 from stages.common import (LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS,
                            TRAIN_REPORT, VERIFY, read_output, run_stage, write_json, write_text)
+from stages.lab_checks import what_to_improve
 from stages.params import load_params
 
 log = get_logger("verify")
@@ -111,19 +112,6 @@ def architecture(layer_sizes):
                       f"{layer_sizes[-1]}-out"])
 
 
-def improve(advice, lab_checks):
-    """The report's "What to improve": the lab's mistakes first, and then the curve's
-    advice only if there are none, since the curve cannot tell a mistake from a setting."""
-    notes = "".join(f"- {note}\n" for note in lab_checks["notes"])
-    if not lab_checks["findings"]:
-        return advice + (f"\n\n{notes}" if notes else "")
-    found = "".join(f"- {finding}\n" for finding in lab_checks["findings"])
-    return (f"The lab's first two steps differ from what the engine computes for its Blocks"
-            f" at the same weights:\n\n{found}{notes}\nFix these first: the curve above shows"
-            " what they do to training, and advice on the settings (lr, hidden size, epochs)"
-            " would name the wrong cause.")
-
-
 def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice):
     verdict = "PASSED" if metrics["passed"] else "FAILED: " + "; ".join(failures)
     saturated = (f"{train_metrics['saturated_start']:.0%} at the start,"
@@ -192,7 +180,7 @@ def main():
     # outputs
     write_json(VERIFY, metrics)
     write_text(TRAIN_REPORT, report(metrics, failures, config, train_metrics, train_seconds,
-                                    predictions, improve(curve, lab_checks)))
+                                    predictions, what_to_improve(curve, lab_checks)))
     if failures:
         log.error("verification FAILED: " + "; ".join(failures) + ". " + (
             f"{TRAIN_REPORT}, under \"What to improve\", names each" if lab_checks["findings"]

@@ -74,6 +74,8 @@ def test_init_range_goes_only_to_an_mlp_that_takes_it_and_else_is_noted():
             return ("with", n_in, layer_sizes, init_range)
 
     class WithoutRange:
+        __file__ = "model.py"
+
         def MLP(n_in, layer_sizes):  # noqa: N802
             return ("without", n_in, layer_sizes)
 
@@ -83,7 +85,7 @@ def test_init_range_goes_only_to_an_mlp_that_takes_it_and_else_is_noted():
     assert train.init_range_note(with_range, 0.5) is None
     assert train.init_range_note(without, 1.0) is None  # the lab's own range: nothing to say
     note = train.init_range_note(without, 0.5)
-    assert "model.init_range to 0.5" in note and "takes no init_range" in note
+    assert "model.init_range to 0.5" in note and "model.py's MLP takes no init_range" in note
 
 
 def test_an_sgd_step_that_returns_nothing_is_followed_by_the_loss_after_it():
