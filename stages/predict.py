@@ -2,6 +2,7 @@
 model(x), as the lab's Block D takes it, and the tenses are named by the verb's forms."""
 
 import json
+import math
 
 from minigrad import get_logger
 from stages.common import (CONFUSION, DATASET, LAB_MODEL, LAB_TRAIN, MODEL, PREDICTIONS,
@@ -24,6 +25,8 @@ def load_model(lab, state):
                          lab.model.MLP, state["n_in"], state["layer_sizes"])
     for parameter, value in zip(model.parameters(), state["parameters"], strict=True):
         parameter.data = float(value)
+        if not math.isfinite(parameter.data):  # NaN typed in by hand: JSON reads it
+            raise ValueError(value)
     return model
 
 

@@ -38,9 +38,10 @@ def build_model(lab, layer_sizes, init_range):
                         N_TENSES, layer_sizes, **mlp_kwargs(lab, init_range))
 
 
-def train(lab, model, xs, ys, lr, epochs, engine="eager"):
+def train(lab, model, xs, ys, lr, epochs, engine="eager", findings=()):
     """Every epoch's loss, from the lab's sgd_step (`eager`) or the step minigrad.compile
-    makes of its total_loss (`compiled`); a StageError at the first that is not finite."""
+    makes of its total_loss (`compiled`); a StageError at the first that is not finite,
+    which blames train.lr only when the lab's checks found no mistake in its code."""
     parameters, losses = model.parameters(), []
     sgd_step, total_loss = lab.train.sgd_step, lab.train.total_loss
 
@@ -64,10 +65,10 @@ def train(lab, model, xs, ys, lr, epochs, engine="eager"):
     if what is None and not all(math.isfinite(p.data) for p in parameters):
         what = f"a parameter is not finite after epoch {epochs}"
     if what:  # DVC deleted the outputs before it ran the stage: say how to get them back
-        raise StageError(
-            f"training diverged: {what} with train.lr = {lr:g}; lower train.lr in {PARAMS}"
-            " (the lab's 0.05 trains well). The previous results come back with"
-            " `git checkout -- metrics experiments`")
+        fix = ("fix the mistake the `lab check:` lines above name, first" if findings else
+               f"lower train.lr in {PARAMS} (the lab's 0.05 trains well)")
+        raise StageError(f"training diverged: {what} with train.lr = {lr:g}; {fix}. The previous"
+                         " results come back with `git checkout -- metrics experiments`")
     return losses
 
 
@@ -116,7 +117,7 @@ def main():
     log.info(f"training MLP({N_TENSES}, {layer_sizes}), {len(parameters)} parameters:"
              f" lr {lr:g}, {epochs} epochs, {engine} engine")
     saturated_start, started = saturation(model, xs), time.perf_counter()
-    losses = train(lab, model, xs, ys, lr, epochs, engine)
+    losses = train(lab, model, xs, ys, lr, epochs, engine, findings)
     train_seconds = time.perf_counter() - started
 
     # outputs (the findings are text, so they go in the manifest; the metrics count them)

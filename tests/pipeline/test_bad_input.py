@@ -6,6 +6,7 @@ workspace stays good.
 
 import json
 import math
+import re
 
 import pytest
 
@@ -288,6 +289,8 @@ CORRUPT = [  # (id, stage, file, new content or a function of the old, fragments
     ("model-a-value-short", "predict", MODEL,
      lambda t: json.dumps({**json.loads(t), "parameters": json.loads(t)["parameters"][:-1]}),
      not_ours(MODEL)),
+    ("model-a-nan-typed-in", "predict", MODEL,
+     lambda t: re.sub(r'("parameters": \[\s*)[^,\s]+', r"\1NaN", t, count=1), not_ours(MODEL)),
     ("model-missing", "predict", MODEL, None, not_ours(MODEL)),
     ("loss-png-as-model", "predict", MODEL, CopyOf(f"{EXP}/loss.png"), not_ours(MODEL)),
     ("dataset-truncated-predict", "predict", DATASET, lambda t: t[:100], not_ours(DATASET)),

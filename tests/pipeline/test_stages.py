@@ -124,6 +124,15 @@ def test_a_huge_lr_diverges_at_epoch_2_on_either_engine(engine):
         train_lab([4, 5], 1e308, 300, engine)
 
 
+def test_a_divergence_after_a_lab_check_failed_blames_the_lab_code_not_the_lr():
+    seed_everything(42)
+    model = LAB_MODEL.MLP(5, [4, 5])
+    with pytest.raises(StageError) as diverged:
+        train.train(ANSWER, model, LAB.xs, LAB.ys, 1e308, 300, findings=["a planted mistake"])
+    assert "`lab check:` lines above" in str(diverged.value)
+    assert "lower train.lr" not in str(diverged.value)
+
+
 def test_training_stops_at_the_first_non_finite_loss():
     def poison(model):
         model.layers[0].neurons[0].w[0].data = math.inf
