@@ -418,9 +418,9 @@ def _check_data(lab, xs, ys):
     if rows_y != wanted:
         if [[1.0 if v == 1 else 0.0 for v in x] for x in rows_x] == rows_y:
             findings.append(
-                f"{path}, Block B: the targets are 0/1; tanh's outputs lie in (-1, 1), so a 0"
-                " target asks for a mid-range output and the gradients stay small: use -1 for"
-                " the other tenses (+1 for the tense itself)")
+                f"{path}, Block B: the targets are 0/1; tanh's outputs lie in (-1, 1), so the"
+                " lab marks the other tenses -1, not 0 (a 0 asks for a mid-range output): use"
+                " -1 for the other four tenses, +1 for the tense itself")
         else:
             i = next(i for i, (y, w) in enumerate(zip(rows_y, wanted)) if y != w)
             findings.append(f"{path}, Block B: ys[{i}] = {rows_y[i]}, but for xs[{i}] ="
