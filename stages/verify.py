@@ -96,7 +96,8 @@ def check(final_loss, predictions, max_loss, findings=()):
     all_correct = correct == len(predictions)
     failures = []
     if findings:
-        failures.append(f"{len(findings)} of the lab's checks found a mistake in its code")
+        failures.append(f"the lab's checks found {len(findings)} mistake"
+                        f"{'s' if len(findings) > 1 else ''} in its code")
     if not final_loss < max_loss:
         failures.append(f"final loss {final_loss:.4g} is not below verify.max_loss {max_loss:g}")
     if not all_correct:
