@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -77,52 +78,83 @@ for epoch in range(300):
 '''
 
 
-@pytest.fixture(scope="module")
-def clone(reproduced_once, tmp_path_factory):
-    """One fresh clone for the module, its dataset rebuilt (a clone has no DVC cache); each
-    test plants its mistake and puts the committed files back afterwards."""
-    dest = fresh_clone(reproduced_once, tmp_path_factory.mktemp("learner") / "project")
-    run(["dvc", "repro"], dest)
-    return dest
-
-
-@pytest.fixture
-def lab(clone):
-    yield clone
-    run(["git", "checkout", "--", "."], clone)
-    run(["git", "clean", "-fdq", "--", "experiments"], clone)
-
-
 def plant(project, path, old, new):
     text = (project / path).read_text()
     assert old in text, old
     (project / path).write_text(text.replace(old, new, 1))
 
 
-def what_to_improve(project):
-    report = (project / REPORT).read_text()
-    return report.split("## What to improve", 1)[1].split("## ", 1)[0]
+def put_back(project):
+    run(["git", "checkout", "--", "."], project)
+    run(["git", "clean", "-fdq", "--", "experiments"], project)
 
 
-def assert_named_and_failed(project, result, cause):
+class Run:
+    """What `dvc repro` printed and left, after one planted mistake."""
+
+    def __init__(self, project, result):
+        self.stderr, self.returncode = result.stderr, result.returncode
+        self.passed = json.loads((project / "metrics/verify.json").read_text())["passed"]
+        report = (project / REPORT).read_text()
+        self.advice = report.split("## What to improve", 1)[1].split("## ", 1)[0]
+
+
+def planted_run(project, case, path, old, new):
+    plant(project, path, old, new)
+    if case in COMPILED:
+        plant(project, "params.yaml", "engine: eager", "engine: compiled")
+    try:
+        return Run(project, run(["dvc", "repro"], project, check=False))
+    finally:
+        put_back(project)
+
+
+@pytest.fixture(scope="module")
+def clones(reproduced_once, tmp_path_factory):
+    """Two fresh clones, their datasets rebuilt (a clone has no DVC cache), one per core."""
+    def new_clone(number):
+        dest = fresh_clone(reproduced_once, tmp_path_factory.mktemp(f"learner{number}") / "p")
+        run(["dvc", "repro"], dest)
+        return dest
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(new_clone, range(2)))
+
+
+@pytest.fixture(scope="module")
+def planted(clones):
+    """Each MISTAKES case through `dvc repro`, by case name, two at a time (each run is a few
+    stage processes, one after another)."""
+    with ThreadPoolExecutor(2) as pool:
+        halves = pool.map(lambda clone, cases: {m[0]: planted_run(clone, *m[:4]) for m in cases},
+                          clones, [MISTAKES[0::2], MISTAKES[1::2]])
+        return {case: result for half in halves for case, result in half.items()}
+
+
+@pytest.fixture(scope="module")
+def clone(clones):
+    return clones[0]
+
+
+@pytest.fixture
+def lab(clone):
+    """The clone, put back to its committed files after the test."""
+    yield clone
+    put_back(clone)
+
+
+@pytest.mark.parametrize("case, cause", [(m[0], m[4]) for m in MISTAKES],
+                         ids=[m[0] for m in MISTAKES])
+def test_each_planted_mistake_trains_fails_and_is_named_by_its_cause(planted, case, cause):
+    result = planted[case]
     assert result.returncode == 0, result.stderr  # verify records the failure, DVC keeps the run
     assert "Traceback" not in result.stderr, result.stderr
     found = [line for line in result.stderr.splitlines() if "lab check:" in line]
     assert found and cause in found[0], result.stderr
-    assert json.loads((project / "metrics/verify.json").read_text())["passed"] is False
-    advice = what_to_improve(project)
-    assert cause in advice.split("\n- ", 2)[1], advice  # the first thing it says
+    assert result.passed is False
+    assert cause in result.advice.split("\n- ", 2)[1], result.advice  # the first thing it says
     for curve in CURVE_ADVICE:
-        assert curve not in advice, (curve, advice)
-
-
-@pytest.mark.parametrize("case, path, old, new, cause", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_each_planted_mistake_trains_fails_and_is_named_by_its_cause(lab, case, path, old, new,
-                                                                     cause):
-    plant(lab, path, old, new)
-    if case in COMPILED:
-        plant(lab, "params.yaml", "engine: eager", "engine: compiled")
-    assert_named_and_failed(lab, run(["dvc", "repro"], lab, check=False), cause)
+        assert curve not in result.advice, (curve, result.advice)
 
 
 def test_a_correct_model_that_lists_the_bias_first_passes_with_the_answers_loss(lab):
