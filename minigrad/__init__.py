@@ -6,7 +6,7 @@
 
 Importing it loads only the standard library. `draw_dot` needs Graphviz's Python binding
 (`pip install 'minigrad[draw]'`), imported when it is first called. `minigrad.compile`
-(tracing.py, symbols.py, loops.py) is loaded when it is first used; it is not in `__all__`,
+(the subpackage minigrad.compiler) is loaded when it is first used; it is not in `__all__`,
 so that `from minigrad import *` cannot shadow Python's own `compile`.
 """
 
@@ -22,7 +22,7 @@ from minigrad.scalar import Value
 from minigrad.seeding import seed_everything
 
 if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below loads it on first use
-    from minigrad.tracing import compile_step
+    from minigrad.compiler.step import compile_step
 
     compile = compile_step
 
@@ -35,7 +35,7 @@ __all__ = ["Value", "grad", "Neuron", "Layer", "MLP", "gradcheck", "GradcheckRes
 def __getattr__(name: str) -> Any:
     """minigrad.compile, the code generator, imported on first use."""
     if name == "compile":
-        from minigrad.tracing import compile_step
+        from minigrad.compiler.step import compile_step
 
         return compile_step
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -11,8 +11,8 @@ serves every reader of it:
 - `Value` (scalar.py) runs it on floats, with m = FLOATS below: the eager engine;
 - `minigrad.grad(..., create_graph=True)` (autograd.py) runs `local` on Values, so the
   derivative is itself a graph that can be differentiated again;
-- `minigrad.compile` (tracing.py) runs it on symbols (symbols.py), to write a training step
-  as Python.
+- `minigrad.compile` (compiler/) runs it on symbols (compiler/symbols.py), to write a
+  training step as Python.
 
 Adding an op is one rule here and one method on Value. An operand may be a plain number (a
 constant): the rule still states a derivative for it, which the engine never uses.

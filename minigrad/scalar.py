@@ -19,10 +19,10 @@ from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
 
 __all__ = ["Value"]
 
-# True while minigrad.compile traces a loss_fn (tracing.py): a decision on a Value's data
+# True while minigrad.compile runs a loss_fn (compiler/step.py): a decision on a Value's data
 # (bool, <, float, ...) would then be frozen into the compiled step, so it is refused.
 # The arithmetic never reads it.
-tracing = False
+compiling = False
 
 Operand = Union["Value", float]  # an op's operand: a node, or a plain number (a constant)
 
@@ -177,23 +177,23 @@ class Value:
         return _apply(SSE, (*outputs, *[_operand(t, "squared_error") for t in targets]))
 
     # -- conversions: the number, without its gradient ------------------------------------------
-    # Each decides on the data, so each is refused while minigrad.compile traces (`tracing`).
+    # Each decides on the data, so each is refused while minigrad.compile runs (`compiling`).
 
     def item(self) -> float:
         """The data, a float, as PyTorch's tensor.item() (the same as `v.data` or float(v))."""
-        _refuse_while_tracing("item()")
+        _refuse_while_compiling("item()")
         return self.data
 
     def __float__(self) -> float:  # so math.tanh(v) works, and returns a float with no gradient
-        _refuse_while_tracing("float()")
+        _refuse_while_compiling("float()")
         return self.data
 
     def __bool__(self) -> bool:
-        _refuse_while_tracing("bool() (an if, while, and/or or not)")
+        _refuse_while_compiling("bool() (an if, while, and/or or not)")
         return self.data != 0
 
     def __round__(self, ndigits: int | None = None) -> float:
-        _refuse_while_tracing("round()")
+        _refuse_while_compiling("round()")
         return float(round(self.data, ndigits))
 
     def __format__(self, spec: str) -> str:  # f"{v:.2f}" formats the data; f"{v}" the repr
@@ -358,13 +358,13 @@ def _operand(x, where):
 
 def _compare(value, other, what, compare):
     """value `what` other, on the data; NotImplemented when other is not a Value or a number."""
-    _refuse_while_tracing(what)
+    _refuse_while_compiling(what)
     number = other.data if type(other) is Value else _constant(other)
     return NotImplemented if number is None else compare(value.data, number)
 
 
-def _refuse_while_tracing(what):
-    if tracing:
+def _refuse_while_compiling(what):
+    if compiling:
         raise TypeError(
             f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
             "compiled step would freeze that decision at the traced data for every step. "

@@ -1,10 +1,10 @@
 """Symbols: an op's rule run on names instead of numbers, writing Python as it goes.
 
-The code generator (tracing.py, loops.py) writes no derivative. It runs each op's own rule
-(ops.py), the one the eager engine runs on floats, with `m = SYMBOLS` and operands that are
-`Sym`s: their arithmetic returns the Python source of what it computes, a template with a
-hole `{j}` for the node's j-th operand, `{n}` for its result and `{n+1}` for the gradient
-arriving from above (n operands). A unary or binary op's constants are plain numbers, so a
+The writers write no derivative. They run each op's own rule (ops.py), the one the eager
+engine runs on floats, with `m = SYMBOLS` and operands that are `Sym`s: their arithmetic
+returns the Python source of what it computes, a template with a hole `{j}` for the node's
+j-th operand, `{n}` for its result and `{n+1}` for the gradient arriving from above (n
+operands). A unary or binary op's constants are plain numbers, so a
 rule that asks about one (x ** n asks whether n == 0) gets an answer. Branches on data live
 in the namespace's functions (relu, step, sign): they become conditional expressions.
 """
@@ -13,15 +13,16 @@ import numbers
 import operator
 import re
 import types
+from typing import NamedTuple
 
 from minigrad.scalar import Value
 
-__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "rule_of", "number",
-           "times", "holes"]
+__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "HOLE", "Rule", "Fold",
+           "rule_of", "number", "times", "holes"]
 
 # precedences, as Python's: a part is parenthesized when it binds less than where it goes
 ATOM, NEG, MUL, ADD, CMP, NOT, IF = 20, 13, 12, 11, 6, 5, 1
-_HOLE = re.compile(r"\{(\d+)\}")
+HOLE = re.compile(r"\{(\d+)\}")  # a template's hole: {j}
 
 
 class Sym:
@@ -94,9 +95,9 @@ def _not(condition):  # `not` itself cannot be overloaded; a guard on numbers ge
 
 
 # The namespace `m` when a rule runs on symbols. exp, pow and the rest are calls to the
-# functions of the float namespace (math.exp and math.pow on the fast path: see tracing.Step).
+# functions of the float namespace (math.exp and math.pow on the fast path: see step.Step).
 # relu, step and sign are the conditional expressions of FLOATS' functions, written inline
-# because a call costs more than the branch (tests/test_compile.py checks each against FLOATS,
+# because a call costs more than the branch (tests/engine/test_compile.py checks each against FLOATS,
 # on 0.0, -0.0, inf and nan).
 CALLED = ("exp", "log", "tanh", "sigmoid", "pow", "abs")
 SYMBOLS = types.SimpleNamespace(
@@ -117,21 +118,29 @@ def times(local, upstream):
 
 def holes(text):
     """The operand positions that a template reads, in order."""
-    return sorted({int(j) for j in _HOLE.findall(text)})
+    return sorted({int(j) for j in HOLE.findall(text)})
 
 
 def relative(text, shift):
     """A template with its holes numbered from `shift` (two that match are one loop's body)."""
-    return _HOLE.sub(lambda hole: f"{{{int(hole[1]) - shift}}}", text)
+    return HOLE.sub(lambda hole: f"{{{int(hole[1]) - shift}}}", text)
 
 
 # -- an op's rule on one node's operands -----------------------------------------------------------
 
 
+class Fold(NamedTuple):
+    """An n-ary forward as a loop: `acc = base`, then `acc = acc op step` for each step."""
+
+    base: Sym
+    op: str
+    steps: list
+
+
 class Rule:
     """An op's rule run on symbols: the forward template; per operand, its local derivative
     and `terms` (local * upstream); the guard of its check (None: it never fails, True:
-    always call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (loops.py).
+    always call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (looped.py).
     """
 
     def __init__(self, op, syms):
@@ -141,7 +150,7 @@ class Rule:
         self.terms = [times(d, Sym(f"{{{n + 1}}}")) for d in self.local]
         guard = op.check is not None and (op.guard is None or op.guard(SYMBOLS, *syms))
         self.guard = guard.text if type(guard) is Sym else (True if guard else None)
-        self.fold, self.runs = None, [(j, j + 1) for j in range(n)]
+        self.fold, self.runs = None, [range(j, j + 1) for j in range(n)]
         if n > 2:  # `acc = base; acc = acc op step_k` with every step alike: a loop
             op, steps, base = self.forward.op, [], self.forward
             while op in OPERATORS and base.op == op:
@@ -149,13 +158,13 @@ class Rule:
                 base = base.left
             steps.reverse()
             if len({relative(step.text, k) for k, step in enumerate(steps)}) == 1:
-                self.fold = base, op, steps
+                self.fold = Fold(base, op, steps)
             self.runs, j = [], 0  # runs of operands [j, end) whose derivatives read alike
             while j < n:
                 form, end = relative(self.local[j].text, j), j + 1
                 while end < n and relative(self.local[end].text, end) == form:
                     end += 1
-                self.runs.append((j, end))
+                self.runs.append(range(j, end))
                 j = end
 
 
