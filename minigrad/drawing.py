@@ -1,14 +1,11 @@
 """draw_dot: a computation graph of Values as a Graphviz picture; graph_page: the same
 picture as a page that steps through the forward and backward pass.
 
-Each Value reachable from the root is one record node, "{ name-or-op | data | grad }", and
-each input has one edge to its result, left to right (an input used twice, as in a*a, has two
-edges). Nodes are numbered in the order of an iterative walk from the root, never by memory
-address, so the same graph gives the same DOT source and byte-identical SVG on every run.
-
-draw_dot needs Graphviz's Python binding, an optional extra: `pip install 'minigrad[draw]'`
-(and Graphviz's `dot` program to render the result), and so does graph_page, whose HTML, CSS
-and script are the template graph_page.html beside this file. trace needs nothing.
+Each Value is one record node, "{ name-or-op | data | grad }", with one edge per input (a*a
+has two). Nodes are numbered in trace's order, never by memory address, so the same graph
+gives byte-identical SVG on every run. draw_dot and graph_page (whose HTML, CSS and script
+are graph_page.html beside this file) need Graphviz's Python binding, an optional extra:
+`pip install 'minigrad[draw]'`, and its `dot` program. trace needs nothing.
 """
 
 import collections
@@ -29,12 +26,11 @@ _RECORD_SPECIALS = re.compile(r'([\\{}|<>"])')
 
 
 def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
-    """(nodes, edges) of the graph under `root`, in a fixed order that depends on it alone.
+    """(nodes, edges) of the graph under `root`, in an order that depends on it alone.
 
-    nodes: every reachable Value once, inputs before their results (a depth-first walk that
-    visits inputs in order, so `a*b + c` gives a, b, *, c, +), the root last. edges: one
-    (input, result) pair per entry of each result's `inputs`, so a*a gives two. The walk is
-    iterative, so a graph of any depth works.
+    nodes: every reachable Value once, inputs before their results (depth first, inputs in
+    order: `a*b + c` gives a, b, *, c, +), the root last; iterative, so any depth works.
+    edges: one (input, result) pair per entry of each result's `inputs` (a*a gives two).
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace needs a Value, got {type(root).__name__} {root!r}")
@@ -92,19 +88,17 @@ def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] |
 def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: str = "") -> str:
     """A self-contained HTML page that steps through the forward and backward pass of `root`.
 
-    draw_dot's graph as `dot` lays it out, beside graph.py, the code that
-    `minigrad.compile(lambda: root, leaves).source` writes. Step 0 shows the leaves; then one
-    step per computed node, in the order they were made, and one per edge, in the order
-    `Value.backward()` visits them. Every number comes from backward's own loop, replayed
-    here on a dict, so `root` may be given before or after backward() and no `.grad` is read
-    or changed. `leaves`: compile's inputs (default: every leaf, in trace's order); pass those
-    graph.py was written with to show its code. `expression` heads the page.
+    draw_dot's graph beside graph.py, `minigrad.compile(lambda: root, leaves).source`. Step 0
+    shows the leaves; then one step per computed node, in the order they were made, and one
+    per edge, in the order `Value.backward()` visits them. The numbers come from backward's
+    loop, replayed on a dict: no `.grad` is read or changed. `leaves`: compile's inputs
+    (default: every leaf, in trace's order). `expression` heads the page.
     """
     nodes, _ = trace(root)
     leaves = [n for n in nodes if not n.inputs] if leaves is None else list(leaves)
-    from minigrad.compiler.step import source_map  # loaded on first use, as minigrad.compile
+    from minigrad.compiler import source_map  # loaded on first use, as minigrad.compile
 
-    where = source_map(root, leaves)  # graph.py, and where each node's lines are in it
+    where = source_map(root, leaves)  # graph.py, and where each node's lines are
     edges, grads = _walk(root, interior_nodes(root))
     steps = _Steps(root, nodes, where, grads)
     example, example_graph = _order_example()
@@ -118,10 +112,7 @@ def graph_page(root: Value, leaves: Sequence[Value] | None = None, expression: s
     return re.sub(r"\{\{(\w+)\}\}", lambda m: fills[m[1]], page)  # one pass: no fill refilled
 
 
-class _Edge(NamedTuple):
-    """One pass of backward's inner loop: `node`'s input `j`, `child`, gets local x upstream
-    = `term`, its gradient going from `before` to `total`."""
-
+class _Edge(NamedTuple):  # backward's inner loop once: node's input j gets local x upstream
     node: Value
     j: int
     child: Value
@@ -147,15 +138,14 @@ def _walk(root: Value, order: list[Value]) -> tuple[list[_Edge], dict[Value, flo
 
 
 class _Steps:
-    """The page's steps, as data for its script: the start, one per forward node, one per
-    backward edge. `where` is what the compiler says it wrote (a SourceMap), `grads` the
-    gradients of backward's walk."""
+    """The page's steps: the start, one per forward node, one per backward edge. `where`:
+    what the compiler says it wrote (a SourceMap); `grads`: backward's, from _walk."""
 
     def __init__(self, root: Value, nodes: list[Value], where: Any, grads: dict) -> None:
         self.root, self.where, self.grads = root, where, grads
         self.at = {node: i for i, node in enumerate(nodes)}
-        self.first_edge = dict(zip(nodes, itertools.accumulate((len(n.inputs) for n in nodes),
-                                                               initial=0)))
+        edges = itertools.accumulate((len(n.inputs) for n in nodes), initial=0)
+        self.first_edge = dict(zip(nodes, edges))
         # a node's name in the text: a, v3 or, for the root, L; with its op: v3 (*); its gradient
         self.short = {n: n.label or ("L" if n is root else where.values.get(n, n.op))
                       for n in nodes}
@@ -165,13 +155,14 @@ class _Steps:
     def cell(self, node: Value, field: str, value: float, done: bool = True) -> list[Any]:
         return [self.at[node], field, repr(value), f"{value:.4f}", done]
 
-    def explain(self, span: Any, gradient_of: Value | None = None) -> str:
-        """The names a Span of graph.py reads, with their numbers: "v1 = b = 3, g3 = dL/dv3 = -2"."""
+    def explain(self, span: Any, upstream: Value | None = None) -> str:
+        """What a Span reads, with the numbers: "v1 = b = 3, g3 = dL/dv3 = -2" (a term reads
+        the gradient of its node, `upstream`, last)."""
         said = [f"{self.where.values[v]} = {v.label + ' = ' if v.label else ''}{_num(v.data)}"
                 for v in span.reads]
-        if gradient_of is not None:  # a term: local x upstream, the upstream gradient last
-            g = gradient_of
-            said.append(f"{self.where.grads[g]} = {self.d[g]} = {_num(self.grads[g])}")
+        if upstream is not None:
+            said.append(f"{self.where.grads[upstream]} = {self.d[upstream]} = "
+                        f"{_num(self.grads[upstream])}")
         return ", ".join(said)
 
     def start(self, edges: list[_Edge]) -> dict[str, Any]:

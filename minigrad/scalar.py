@@ -2,10 +2,9 @@
 
 Each op's result and local derivatives are written once, as a rule in ops.py; a Value method
 runs its rule on the operands' numbers and keeps, on the new node, its inputs and the local
-derivative with respect to each (`inputs`, `local_grads`, ordered tuples). backward multiplies
-them by the gradient arriving from above. There is no closure per node, so a graph holds no
-reference cycles: reference counting frees it the moment it is dropped, and the order of every
-accumulation is fixed by the graph alone, so results are bit-identical from run to run.
+derivative with respect to each (`inputs`, `local_grads`, ordered tuples), which backward
+multiplies by the gradient from above. No closure per node: a graph holds no reference
+cycles, and the order of every accumulation is fixed by the graph alone (bit-identical runs).
 """
 
 import itertools
@@ -19,7 +18,7 @@ from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
 
 __all__ = ["Value"]
 
-# True while minigrad.compile runs a loss_fn (compiler/step.py): a decision on a Value's data
+# True while minigrad.compile runs a loss_fn (minigrad/compiler/): a decision on a Value's data
 # (bool, <, float, ...) would then be frozen into the compiled step, so it is refused.
 # The arithmetic never reads it.
 compiling = False
@@ -292,10 +291,8 @@ def _binary(rule, a, b):
 
 
 def _run(rule, args, data=None):
-    """(result, local derivatives) of an n-ary rule on `args`, Values and floats.
-
-    `data`, the numbers of `args`, may be given by a caller that knows which args are Values.
-    """
+    """(result, local derivatives) of an n-ary rule on `args`, Values and floats (or on
+    `data`, their numbers, from a caller that knows which args are Values)."""
     if data is None:
         data = [a.data if type(a) is Value else a for a in args]
     out = rule.forward(FLOATS, *data)

@@ -3,15 +3,11 @@
 Values and gradients live in lists (`V[12]`, `G[12]`); each wide n-ary node (`Value.dot`,
 `Value.sum`, `Value.squared_error`) runs as a loop over its operands; lines that repeat with
 evenly stepping slot numbers (a layer's neurons, a batch's samples) are rolled into
-`for k in range(n):` loops. MLP(16, [64, 64, 16]) on 16 samples is about 60 lines, not
-200,000, and runs the same statements in the same order as the straight-line form would.
-A line is written as pieces, text and slot numbers, and kept as a _Line (the text between
-its numbers, and the numbers), so that lines compare as text and step as numbers: the
-roller needs that, and so does prediction (LoopedWriter.predicted).
+`for k in range(n):` loops (MLP(16, [64, 64, 16]): about 60 lines, not 200,000). A line
+is written as pieces, text and slot numbers, so that lines compare by their text and step
+by their numbers, as rolling and prediction (predicted) need.
 """
 
-import itertools
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from minigrad.compiler.symbols import ATOM, HOLE, OPERATORS, Sym, holes, number, rule_of, times
@@ -24,27 +20,19 @@ ROLL_MIN = 8  # an n-ary node with at least this many operands in a row is a loo
 
 
 class _Line(NamedTuple):
-    sig: tuple  # the text between the numbers (one more than them): what must match to roll
-    numbers: list
+    """A line: `sig`, the text between its numbers, and the numbers; or, with a `body`, the
+    loop `for k in range(reps):` around it, whose numbers step by `steps` each time."""
 
-
-class _Loop(NamedTuple):  # `for k in range(reps):` around body; numbers step by `steps`
     sig: tuple
     numbers: list
-    body: list
-    reps: int
-    steps: list
-    depth: int
+    body: list | None = None
+    reps: int = 0
+    steps: list | None = None
+    depth: int = 0
 
 
-class _Shape(NamedTuple):
-    layout: list  # the node's slot, then its operands' (a constant's place is in the key)
-    key: tuple  # rule, label, size, constants: what nodes of one shape share
-
-
-@dataclass
-class _Last:
-    """The last node of a shape written: its layout and lines and, once two nodes of the
+class _Last(NamedTuple):
+    """The last node of a shape written: its layout and lines, and, once two nodes of the
     shape gave the same text, how each line's numbers (`steps`) and the layout stepped."""
 
     layout: list
@@ -53,8 +41,7 @@ class _Last:
     stride: list | None = None
 
 
-def _line(pieces):
-    """A _Line of a line's pieces: text, and slot numbers as ints."""
+def _line(pieces):  # a line's pieces (text, and slot numbers as ints) as a _Line
     sig, numbers = [""], []
     for piece in pieces:
         if type(piece) is int:
@@ -65,8 +52,7 @@ def _line(pieces):
     return _Line(tuple(sig), numbers)
 
 
-def _fill(template, operands):
-    """The pieces of a rule's template with operand j's pieces in hole {j}."""
+def _fill(template, operands):  # a rule's template, operand j's pieces in its hole {j}
     pieces = []
     for k, part in enumerate(HOLE.split(template)):
         pieces += operands[int(part)] if k % 2 else [part]
@@ -81,20 +67,17 @@ def _joined(items, separator=", "):
 
 
 class LoopedWriter(Writer):
-    """Writes a wide graph's step: lists and loops (see the module's docstring)."""
-
     names_read = "V[k] holds node k's value, G[k] d(loss)/d(node k); params come first."
     pattern = "V[%d]"
 
     def __init__(self, root, params, nodes, slot, lr):
         super().__init__(root, params, nodes, slot, lr)
         self.last = {}  # shape key -> the last node of that shape (predicted)
-        self.shapes = {}  # node -> its _Shape, from forward to backward
+        self.shapes = {}  # node -> its layout and key (shape), from forward to backward
         self.constants = {}  # ids of a sequence of constants -> its index in C
         self.tables = []  # C: the values of each sequence of constants
 
-    def fill(self, template, operands):
-        return _fill(template, operands)
+    fill = staticmethod(_fill)
 
     def start(self, body):
         body.append(f"V = [p.data for p in PARAMS] + [0.0] * {len(self.nodes)}")
@@ -128,23 +111,17 @@ class LoopedWriter(Writer):
         return _write_items(roll([_line([x]) if type(x) is str else x for x in body]))
 
     def predicted(self, write, node, body):
-        """write(node, lines), or the lines it would write, predicted.
-
-        A node's lines depend only on its rule, label and constants, and on its operands'
-        slots (its layout). When two nodes of one shape gave the same text at layouts L0
-        and L1 = L0 + D, a node at L1 + D (a layer's next neuron) gets the same lines with
-        their numbers stepped on as they stepped from L0 to L1, without being written.
-        """
-        shape = self.shapes.pop(node, None)  # as found for its forward lines
-        if shape is None:
-            shape = self.shapes[node] = self.shape(node)
-        last = self.last.get(shape.key)
+        """write(node, lines), or the lines it would write, predicted: when two nodes of one
+        shape gave the same text at layouts L0 and L1 = L0 + D, a node at L1 + D (a layer's
+        next neuron) gets their lines, numbers stepped on as from L0 to L1, unwritten."""
+        layout, key = self.shapes.pop(node, None) or self.shape(node)  # forward's, in backward
+        last = self.last.get(key)
         if (last and last.steps is not None
-                and list(map(int.__add__, last.layout, last.stride)) == shape.layout):
-            last.layout = shape.layout
-            last.lines = [_Line(line.sig, list(map(int.__add__, line.numbers, step)))
-                          for line, step in zip(last.lines, last.steps)]
-            body += last.lines
+                and list(map(int.__add__, last.layout, last.stride)) == layout):
+            lines = [_Line(line.sig, list(map(int.__add__, line.numbers, step)))
+                     for line, step in zip(last.lines, last.steps)]
+            self.last[key] = last._replace(layout=layout, lines=lines)
+            body += lines
             return
         written = []
         write(node, written)
@@ -152,22 +129,25 @@ class LoopedWriter(Writer):
         body += lines
         if last and last.steps is None and [a.sig for a in last.lines] == [b.sig for b in lines]:
             steps = [list(map(int.__sub__, b.numbers, a.numbers)) for a, b in zip(last.lines, lines)]
-            stride = list(map(int.__sub__, shape.layout, last.layout))
-            self.last[shape.key] = _Last(shape.layout, lines, steps, stride)
+            stride = list(map(int.__sub__, layout, last.layout))
+            self.last[key] = _Last(layout, lines, steps, stride)
         else:
-            self.last[shape.key] = _Last(shape.layout, lines)
+            self.last[key] = _Last(layout, lines)
 
     def shape(self, node):
+        """(layout, key): the node's slot, then its operands' (constants left out: their
+        places are in the key); its rule, label, size and constants, which nodes alike share."""
         args, slot = node.args, self.slot
         layout = [slot[node], *[slot[a] for a in args if a in slot]]
         constants = None  # constants: the same objects, in the same places
         if len(layout) <= len(args):
             constants = tuple([None if a in slot else id(a) for a in args])
-        return _Shape(layout, (node.rule, node.label, len(args), constants))
+        self.shapes[node] = layout, (node.rule, node.label, len(args), constants)
+        return self.shapes[node]
 
     def operands(self, args):
-        # every operand an atom, so that a wide node's steps read alike: a negative constant
-        # needs no parentheses where an operand goes (no rule writes **, which binds tighter)
+        # every operand an atom, so that a wide node's steps read alike (no rule writes **,
+        # the one operator a negative constant would need parentheses for)
         slot = self.slot
         return [["V[", slot[a], "]"] if a in slot else [number(getattr(a, "data", a))[0]]
                 for a in args], (ATOM,) * len(args)
@@ -177,7 +157,7 @@ class LoopedWriter(Writer):
         rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = ["V[", self.slot[node], "]"]
         self.write_check(node, rule, texts, out, body)
-        if rule.fold is None or len(rule.fold.steps) < ROLL_MIN:
+        if rule.fold is None or len(rule.fold[2]) < ROLL_MIN:
             body.append([*out, " = ", *_fill(rule.forward.text, [*texts, out]), self.comment(node)])
             return
         base, op, steps = rule.fold  # acc = base; acc = acc op steps[k], as a loop
@@ -293,9 +273,9 @@ def roll(items, max_period=8, min_reps=3):
             continue
         reps, period, first, steps = best
         body = items[i : i + period]
-        depth = 1 + max((b.depth for b in body if type(b) is _Loop), default=0)
-        sig = ("loop", reps, tuple(steps), tuple(b.sig for b in body))
-        out.append(_Loop(sig, first, body, reps, steps, depth))
+        depth = 1 + max((b.depth for b in body), default=0)
+        out.append(_Line(("loop", reps, tuple(steps), tuple(b.sig for b in body)), first,
+                         body, reps, steps, depth))
         i += reps * period
     return out if len(out) == n else roll(out, max_period, min_reps)
 
@@ -306,7 +286,7 @@ def _write_items(items, indent=0, numbers=None):
     for item in items:
         own = [(x, ()) for x in item.numbers] if numbers is None else numbers[: len(item.numbers)]
         numbers = None if numbers is None else numbers[len(own):]
-        if type(item) is _Line:
+        if item.body is None:
             lines.append(pad + item.sig[0] + "".join(
                 str(c) + "".join(f" + {d}*{k}" if d > 0 else f" - {-d}*{k}" for d, k in terms)
                 + part for (c, terms), part in zip(own, item.sig[1:])))

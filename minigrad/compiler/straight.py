@@ -1,8 +1,7 @@
-"""StraightWriter: a step's source with one local variable per node, and where it put what.
+"""StraightWriter: one local variable per node; asked to, it says where it wrote what.
 
-`v12 = tanh(v11)` forward, then `g11 = (1.0 - v12 * v12) * g12 + ...` backward. Asked to
-(`where=True`), it keeps a SourceMap: which line and columns hold each node's forward and
-each backward term, and which nodes each reads. graph_page (drawing.py) shows those.
+`v12 = tanh(v11)` forward, then `g11 = (1.0 - v12 * v12) * g12 + ...` backward. With
+`where=True` it keeps a SourceMap, for graph_page (drawing.py) to show.
 """
 
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ __all__ = ["StraightWriter", "SourceMap", "Span"]
 
 
 class Span(NamedTuple):
-    """Where the writer put one expression: on `line` of the source, columns `start` to `end`
-    (`text`); `reads`: the nodes whose values it reads, each once, in reading order."""
+    """An expression the writer wrote, `text`, on `line` of the source from column `start` to
+    `end`; `reads`: the nodes whose values it reads, each once, in reading order."""
 
     line: int
     start: int
@@ -28,9 +27,8 @@ class Span(NamedTuple):
 
 @dataclass
 class SourceMap:
-    """The source; each node's names (v3 for its value, g3 for its gradient); the Span of
-    each node's forward statement (`v3 = v1 * v2`) and of each backward term, this one by
-    (node, index of the input the term goes to)."""
+    """The source, each node's names (v3, g3), and the Span of each node's forward statement
+    (`v3 = v1 * v2`) and of each backward term, by (node, the index of the input it is for)."""
 
     source: str = ""
     values: dict = field(default_factory=dict)
@@ -40,8 +38,6 @@ class SourceMap:
 
 
 class StraightWriter(Writer):
-    """One local variable per node: `v12 = tanh(v11)`, then `g11 = ... * g12 + ...`."""
-
     names_read = "v<k> is node k's value, g<k> d(loss)/d(node k); params come first."
     pattern = "v%d"
 
@@ -49,8 +45,8 @@ class StraightWriter(Writer):
         super().__init__(root, params, nodes, slot, lr)
         self.made = {}  # node -> (its Rule, its operands), from its forward line to backward
         self.terms = {}  # slot -> (node, j) per term of its gradient, in the order eager adds
-        self.where = None if not where else SourceMap(
-            values={n: f"v{s}" for n, s in slot.items()}, grads={n: f"g{s}" for n, s in slot.items()})
+        self.where = SourceMap(values={n: f"v{s}" for n, s in slot.items()},
+                               grads={n: f"g{s}" for n, s in slot.items()}) if where else None
 
     def operands(self, args):  # the sources of a node's operands, and their precedences
         texts, precs = zip(*map(self.operand, args)) if args else ((), ())

@@ -4,21 +4,20 @@ The writers write no derivative. They run each op's own rule (ops.py), the one t
 engine runs on floats, with `m = SYMBOLS` and operands that are `Sym`s: their arithmetic
 returns the Python source of what it computes, a template with a hole `{j}` for the node's
 j-th operand, `{n}` for its result and `{n+1}` for the gradient arriving from above (n
-operands). A unary or binary op's constants are plain numbers, so a
-rule that asks about one (x ** n asks whether n == 0) gets an answer. Branches on data live
-in the namespace's functions (relu, step, sign): they become conditional expressions.
+operands). A unary or binary op's constants are plain numbers, so a rule that asks about
+one (x ** n asks whether n == 0) gets an answer. Branches on data live in the namespace's
+functions (relu, step, sign): they become conditional expressions.
 """
 
 import numbers
 import operator
 import re
 import types
-from typing import NamedTuple
 
 from minigrad.scalar import Value
 
-__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "HOLE", "Rule", "Fold",
-           "rule_of", "number", "times", "holes"]
+__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "HOLE", "Rule", "rule_of",
+           "number", "times", "holes"]
 
 # precedences, as Python's: a part is parenthesized when it binds less than where it goes
 ATOM, NEG, MUL, ADD, CMP, NOT, IF = 20, 13, 12, 11, 6, 5, 1
@@ -94,11 +93,9 @@ def _not(condition):  # `not` itself cannot be overloaded; a guard on numbers ge
     return Sym(f"not {text}", NOT)
 
 
-# The namespace `m` when a rule runs on symbols. exp, pow and the rest are calls to the
-# functions of the float namespace (math.exp and math.pow on the fast path: see step.Step).
-# relu, step and sign are the conditional expressions of FLOATS' functions, written inline
-# because a call costs more than the branch (tests/engine/test_compile.py checks each against FLOATS,
-# on 0.0, -0.0, inf and nan).
+# The namespace `m` when a rule runs on symbols: exp, pow and the rest are calls to FLOATS'
+# functions (math's on the fast path: see Step); relu, step and sign are FLOATS' own
+# conditional expressions, inline because a call costs more than the branch.
 CALLED = ("exp", "log", "tanh", "sigmoid", "pow", "abs")
 SYMBOLS = types.SimpleNamespace(
     **{name: _call(name) for name in CALLED},
@@ -129,19 +126,10 @@ def relative(text, shift):
 # -- an op's rule on one node's operands -----------------------------------------------------------
 
 
-class Fold(NamedTuple):
-    """An n-ary forward as a loop: `acc = base`, then `acc = acc op step` for each step."""
-
-    base: Sym
-    op: str
-    steps: list
-
-
 class Rule:
     """An op's rule run on symbols: the forward template; per operand, its local derivative
-    and `terms` (local * upstream); the guard of its check (None: it never fails, True:
-    always call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (looped.py).
-    """
+    and `terms` (local * upstream); its check's guard (None: it never fails, True: always
+    call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (looped.py)."""
 
     def __init__(self, op, syms):
         n = len(syms)
@@ -158,7 +146,7 @@ class Rule:
                 base = base.left
             steps.reverse()
             if len({relative(step.text, k) for k, step in enumerate(steps)}) == 1:
-                self.fold = Fold(base, op, steps)
+                self.fold = base, op, steps
             self.runs, j = [], 0  # runs of operands [j, end) whose derivatives read alike
             while j < n:
                 form, end = relative(self.local[j].text, j), j + 1
@@ -169,21 +157,17 @@ class Rule:
 
 
 def rule_of(found, op, args, slot, precs):
-    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`.
-    `found` holds the rules already run (during one `compile` call), by op, constants and
-    precedences. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
-    Rule for every node of its size (its constants become one of its loops' streams). A
-    unary or binary rule runs with its constants as numbers."""
+    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`;
+    `found` holds the rules already run in this compile. An n-ary rule (dot, sum, sse) runs
+    on symbols only, constants too (one Rule per size); a unary or binary one with its
+    constants as numbers."""
     if len(args) > 2:
-        rule = found.get((op, precs))
-        if rule is None:
-            syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-            rule = found[op, precs] = Rule(op, syms)
-        return rule
+        if (op, precs) not in found:
+            found[op, precs] = Rule(op, [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)])
+        return found[op, precs]
     syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
             for j, a in enumerate(args)]
     shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
-    rule = found.get(shape)
-    if rule is None:
-        rule = found[shape] = Rule(op, syms)
-    return rule
+    if shape not in found:
+        found[shape] = Rule(op, syms)
+    return found[shape]

@@ -1,9 +1,6 @@
-"""Writer: what both forms of a step's source share, the frame around its lines.
-
-A writer walks the traced graph once forward and once backward, and each of its two forms
-(straight.py, looped.py) says how a node's lines read. This one writes the header, the
-docstring, the `return` and each op's check call (for an op that can fail, ops.py).
-"""
+"""Writer: what both forms of a step's source share. It walks the graph forward, then
+backward, and writes the header, the docstring, each op's check call and the `return`;
+each form (straight.py, looped.py) says how a node's lines read."""
 
 import math
 
@@ -15,8 +12,7 @@ HEADER = 6  # the source's lines before the body: four of comment, a blank one, 
 
 
 class Writer:
-    """Writes the step's source for one traced graph: `nodes` are the computed nodes, oldest
-    first, `slot` numbers the params and them (step.number_nodes)."""
+    """The source of one traced graph's step; `slot` numbers the params, then `nodes`."""
 
     names_read = ""  # the docstring's line on what v<k>/V[k] hold
     pattern = ""  # how slot s reads: pattern % s

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import minigrad
 from minigrad import MLP, Value
 from minigrad.compiler import looped, straight, symbols, writer
-from minigrad.compiler import step as step_py
+import minigrad.compiler as step_py
 from minigrad.ops import FLOATS, OPS
 from minigrad.scalar import Value as ValueClass
 

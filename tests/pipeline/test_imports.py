@@ -41,7 +41,7 @@ def test_importing_minigrad_loads_only_the_standard_library():
 
 
 GENERATOR = ("minigrad.compiler", "minigrad.compiler.symbols", "minigrad.compiler.writer",
-             "minigrad.compiler.straight", "minigrad.compiler.looped", "minigrad.compiler.step")
+             "minigrad.compiler.straight", "minigrad.compiler.looped")
 
 
 def test_importing_minigrad_loads_no_code_generator_until_compile_is_used():
