@@ -137,11 +137,12 @@ class LoopedWriter(Writer):
     def shape(self, node):
         """(layout, key): the node's slot, then its operands' (constants left out: their
         places are in the key); its rule, label, size and constants, which nodes alike share."""
-        args, slot = node.args, self.slot
-        layout = [slot[node], *[slot[a] for a in args if a in slot]]
-        constants = None  # constants: the same objects, in the same places
-        if len(layout) <= len(args):
-            constants = tuple([None if a in slot else id(a) for a in args])
+        args, constants = node.args, None
+        slots = list(map(self.slot.get, args))
+        if None in slots:  # constants: the same objects, in the same places
+            constants = tuple([None if s is not None else id(a) for a, s in zip(args, slots)])
+            slots = [s for s in slots if s is not None]
+        layout = [self.slot[node], *slots]
         self.shapes[node] = layout, (node.rule, node.label, len(args), constants)
         return self.shapes[node]
 
