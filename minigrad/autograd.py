@@ -1,10 +1,8 @@
 """grad: derivatives as Values, so that they can be differentiated again.
 
-`grad(output, inputs)` is the functional twin of `output.backward()`: it returns
-d(output)/d(input) for each input and touches no `.grad` field. With `create_graph=True` it
-runs each op's local-derivative rule (ops.py) on the op's operands as Values rather than on
-floats, so every derivative it returns is itself a node of a graph built from minigrad's
-own ops; `grad` of that gives second derivatives, and so on to any order.
+`grad(output, inputs)` is the functional twin of `output.backward()`, touching no `.grad`.
+With `create_graph=True` it runs each op's local-derivative rule (ops.py) on Values rather
+than floats, so each derivative is itself a graph: `grad` of it gives second derivatives.
 """
 
 import types

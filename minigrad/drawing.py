@@ -53,12 +53,9 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
 
 def draw_dot(root: Value, rankdir: str = "LR", *, grads: Mapping[Value, float] | None = None,
              ids: str | None = None) -> Any:
-    """A graphviz.Digraph of the graph under `root`: one record node per Value.
-
-    `grads`, if given, are the gradients shown instead of each node's `.grad`; `ids`, if
-    given, is a prefix that names each node and edge in the SVG (`<g id="{ids}n3">` for the
-    4th node of trace's order, `{ids}e0` for its first edge), so that a page can find them.
-    """
+    """A graphviz.Digraph of the graph under `root`: one record node per Value. `grads`: the
+    gradients to show instead of `.grad`; `ids`: a prefix naming each node and edge in the
+    SVG (`<g id="{ids}n3">` for trace's 4th node, `{ids}e0` for its first edge)."""
     try:
         import graphviz  # type: ignore[import-untyped]
     except ModuleNotFoundError as err:

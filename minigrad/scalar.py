@@ -234,12 +234,9 @@ class Value:
 
 
 def interior_nodes(root: Value) -> list[Value]:
-    """The nodes under `root` that have inputs, each once, every node before its inputs.
-
-    Newest first is such an order (inputs are older than their results); sorting by the
-    creation number, not by memory address, keeps it the same on every run. The walk is
-    iterative, so a graph of any depth works.
-    """
+    """The nodes under `root` that have inputs, each once, every node before its inputs:
+    newest first (inputs are older than their results), by creation number, not memory
+    address, so the same on every run. Iterative, so a graph of any depth works."""
     interior = [root] if root.inputs else []
     seen = {root}
     for node in interior:  # the list grows while it is walked
@@ -332,10 +329,7 @@ _creation_order = operator.attrgetter("order")
 
 def _constant(x):
     """A real number as a float, or None for anything else (bool is a flag, not a number).
-
-    The exact types come first: they are almost every call, and cost a fraction of the
-    isinstance check that admits the other reals (fractions, NumPy's scalars, ...).
-    """
+    The exact types first: they are almost every call, and cheaper than isinstance."""
     if type(x) is float:
         return x
     if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):

@@ -10,7 +10,8 @@ line per node forward (`v12 = tanh(v11)`), then one per node backward, its gradi
 of one term per path from the loss (`g11 = (1.0 - v12 * v12) * g12 + ...`). Frozen at that
 call: leaves not in `params` (constants), and Python control flow in `loss_fn`, which is
 refused (`if v`, `v < w`, `float(v)`, ... raise TypeError); branches inside ops (relu, abs)
-follow the data at every step. `exp` and `pow` are math's; when one raises (an overflow),
+follow the data at every step; nodes the loss does not depend on are dropped, with any
+error they alone would raise. `exp` and `pow` are math's; when one raises (an overflow),
 the step runs again with minigrad's own, which return inf as eager does.
 
 Read it in this order; each module imports only those above it (and ops.py, scalar.py):
@@ -21,6 +22,7 @@ Read it in this order; each module imports only those above it (and ops.py, scal
   __init__.py  this: compile_step (minigrad.compile) and Step, which trace, pick a writer and
                run the source; source_map, the same source for graph_page, and where it went
 """
+
 import math
 import numbers
 from collections.abc import Callable, Iterable

@@ -128,7 +128,8 @@ class LoopedWriter(Writer):
         lines = [_line(pieces) for pieces in written]
         body += lines
         if last and last.steps is None and [a.sig for a in last.lines] == [b.sig for b in lines]:
-            steps = [list(map(int.__sub__, b.numbers, a.numbers)) for a, b in zip(last.lines, lines)]
+            steps = [list(map(int.__sub__, b.numbers, a.numbers))
+                     for a, b in zip(last.lines, lines)]
             stride = list(map(int.__sub__, layout, last.layout))
             self.last[key] = _Last(layout, lines, steps, stride)
         else:
