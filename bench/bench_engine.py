@@ -279,8 +279,7 @@ else:
     def loss_fn():
         return Value.squared_error([o for x in xs for o in model(x)], targets)
 params = model.parameters()
-compile_step = minigrad.compile  # imports the code generator: start-up, not compiling
-import minigrad.loops  # its looped form too, which the first wide graph would import
+compile_step = minigrad.compile  # imports the code generator (minigrad/compiler/): start-up
 clock = time.perf_counter
 steps = []
 with paused_collector():
@@ -672,8 +671,7 @@ def machine():
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     engine_files = ["minigrad/scalar.py", "minigrad/nn.py", "minigrad/collector.py",
-                    "minigrad/ops.py", "minigrad/symbols.py", "minigrad/tracing.py",
-                    "minigrad/loops.py"]
+                    "minigrad/ops.py", "minigrad/compiler"]
     dirty = subprocess.run(["git", "status", "--porcelain", "--", *engine_files],
                            capture_output=True, text=True,
                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))).stdout

@@ -4,10 +4,11 @@
     from minigrad.scalar import Value
     from minigrad.nn import Neuron, Layer, MLP
 
-Importing it loads only the standard library. `draw_dot` needs Graphviz's Python binding
-(`pip install 'minigrad[draw]'`), imported when it is first called. `minigrad.compile`
-(tracing.py, symbols.py, loops.py) is loaded when it is first used; it is not in `__all__`,
-so that `from minigrad import *` cannot shadow Python's own `compile`.
+Read it in this order: ops.py (each op's rules), scalar.py (Value), autograd.py, nn.py,
+gradcheck.py, drawing.py, then seeding.py, logs.py and collector.py; the compiler
+(minigrad/compiler/) last. Importing minigrad loads only the standard library: Graphviz's
+binding is imported by draw_dot's first call, and `minigrad.compile` (minigrad.compiler) on
+first use; it is not in `__all__`, so `from minigrad import *` cannot shadow `compile`.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from minigrad.scalar import Value
 from minigrad.seeding import seed_everything
 
 if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below loads it on first use
-    from minigrad.tracing import compile_step
+    from minigrad.compiler import compile_step
 
     compile = compile_step
 
@@ -35,7 +36,7 @@ __all__ = ["Value", "grad", "Neuron", "Layer", "MLP", "gradcheck", "GradcheckRes
 def __getattr__(name: str) -> Any:
     """minigrad.compile, the code generator, imported on first use."""
     if name == "compile":
-        from minigrad.tracing import compile_step
+        from minigrad.compiler import compile_step
 
         return compile_step
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,10 +1,8 @@
 """grad: derivatives as Values, so that they can be differentiated again.
 
-`grad(output, inputs)` is the functional twin of `output.backward()`: it returns
-d(output)/d(input) for each input and touches no `.grad` field. With `create_graph=True` it
-runs each op's local-derivative rule (ops.py) on the op's operands as Values rather than on
-floats, so every derivative it returns is itself a node of a graph built from minigrad's
-own ops; `grad` of that gives second derivatives, and so on to any order.
+`grad(output, inputs)` is the functional twin of `output.backward()`, touching no `.grad`.
+With `create_graph=True` it runs each op's local-derivative rule (ops.py) on Values rather
+than floats, so each derivative is itself a graph: `grad` of it gives second derivatives.
 """
 
 import types
@@ -40,17 +38,13 @@ VALUES = types.SimpleNamespace(
 def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Value]:
     """[d(output)/d(input) for each input], as Values; no `.grad` field is changed.
 
-    Inputs may be leaves or interior nodes of the graph under `output`; an input that
-    `output` does not depend on gets 0. Without `create_graph` the results are plain leaves
-    holding the same numbers, bit for bit, that `output.backward()` would put in `.grad`.
-    With `create_graph=True` each result is a node of a new graph (built from the same
-    derivative rules that backward uses), so `grad` can be applied to it again.
-
-    Where a derivative's own graph is undefined, the op that would build it raises its usual
-    error: the slope of `x ** 0.5` at x = 0 needs `0 ** -0.5`, so it raises
-    ZeroDivisionError, as `Value(0.0) ** -0.5` does. A result of `grad` without
-    `create_graph` is a plain number with no graph behind it: differentiating it again is a
-    forgotten `create_graph=True`, and raises ValueError (as PyTorch raises).
+    Inputs may be leaves or interior nodes of the graph under `output`; one that `output`
+    does not depend on gets 0. Without `create_graph` the results are plain leaves holding,
+    bit for bit, what `output.backward()` would put in `.grad` (differentiating one again
+    raises ValueError, as PyTorch does). With `create_graph=True` each is a node of a new
+    graph, built from the rules backward uses, so `grad` applies to it again; where that
+    graph is undefined the op raises its usual error (the slope of x ** 0.5 at 0 needs
+    0 ** -0.5: ZeroDivisionError).
     """
     if type(output) is not Value:
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")

@@ -1,9 +1,8 @@
 """paused_collector: keep Python's cyclic garbage collector out of a block of work.
 
-A minigrad graph holds no reference cycles (nodes store tuples, not closures), so reference
-counting frees every node and the cyclic collector has nothing to find in it; yet it still
-runs every few hundred allocations and walks every live node. Pausing it while graphs are
-built and walked removes that cost; the previous state is always restored.
+A minigrad graph holds no reference cycles, so the cyclic collector has nothing to find in
+it, yet it runs every few hundred allocations and walks every live node. Pausing it while
+graphs are built and walked removes that cost; the previous state is always restored.
 """
 
 import contextlib

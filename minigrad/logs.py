@@ -4,12 +4,9 @@
     log.info("trained", extra={"fields": {"final_loss": 0.0531, "epochs": 300}})
 
 prints `train: trained  final_loss=0.0531 epochs=300`: the logger's name, the message and
-the fields (numbers to 4 significant digits), whether or not stderr is a terminal.
-
-The switch: the environment variable MINIGRAD_LOG=json makes every logger write one JSON
-object per line instead, {"time", "level", "logger", "message", ...the fields in full},
-for a program to read (`MINIGRAD_LOG=json python train.py 2> log.jsonl`). It is read at each
-message, so it may be set at any time; any other value, or none, gives plain lines.
+the fields (numbers to 4 significant digits). MINIGRAD_LOG=json, read at each message,
+makes every logger write one JSON object per line instead, {"time", "level", "logger",
+"message", ...the fields in full}, for a program to read.
 """
 
 import json

@@ -1,8 +1,8 @@
 """Neuron, Layer and MLP, built only from Value.
 
-Parameters are drawn from Python's `random` module in one documented order, layer by layer,
-neuron by neuron, input by input (each neuron's weights, then its bias, which is 0), so the
-same seed gives the same network on every machine. `parameters()` lists them in that order.
+Parameters are drawn from Python's `random` layer by layer, neuron by neuron, input by
+input (each neuron's weights, then its bias, which is 0): the same seed gives the same
+network on every machine. `parameters()` lists them in that order.
 """
 
 import math

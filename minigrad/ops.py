@@ -6,13 +6,9 @@ An op is a rule of two small functions of its operands, side by side:
     local(m, out, *args)    d(result)/d(arg) for every arg, in order
 
 They use Python's + - * / and the math functions of `m`, a namespace passed in, so one rule
-serves every reader of it:
-
-- `Value` (scalar.py) runs it on floats, with m = FLOATS below: the eager engine;
-- `minigrad.grad(..., create_graph=True)` (autograd.py) runs `local` on Values, so the
-  derivative is itself a graph that can be differentiated again;
-- `minigrad.compile` (tracing.py) runs it on symbols (symbols.py), to write a training step
-  as Python.
+serves every reader of it: `Value` (scalar.py) runs it on floats (m = FLOATS below);
+`grad(..., create_graph=True)` (autograd.py) runs `local` on Values, so the derivative is a
+graph too; `minigrad.compile` (compiler/) runs it on symbols, to write a step as Python.
 
 Adding an op is one rule here and one method on Value. An operand may be a plain number (a
 constant): the rule still states a derivative for it, which the engine never uses.
@@ -30,11 +26,9 @@ class Op:
     """A named rule: forward and local derivatives, plus an optional domain check.
 
     `check(*args)`, when present, runs on the operands' numbers before forward and raises the
-    op's error (log of 0, a zero divisor, ...). `guard(m, *args)` is a cheap condition that
-    holds wherever the check can raise (it may hold elsewhere too): the compiled step calls
-    the check only where its guard holds. Without a guard, the compiled step always calls
-    the check. `describe(args)` names a node in pictures and generated code ("**2" for x ** 2);
-    by default it is `name`.
+    op's error (log of 0, a zero divisor, ...). `guard(m, *args)` holds wherever the check
+    can raise: the compiled step calls the check only there (always, without a guard).
+    `describe(args)` names a node in pictures and code ("**2" for x ** 2; default: `name`).
     """
 
     __slots__ = ("name", "forward", "local", "check", "guard", "describe")

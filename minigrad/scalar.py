@@ -2,10 +2,9 @@
 
 Each op's result and local derivatives are written once, as a rule in ops.py; a Value method
 runs its rule on the operands' numbers and keeps, on the new node, its inputs and the local
-derivative with respect to each (`inputs`, `local_grads`, ordered tuples). backward multiplies
-them by the gradient arriving from above. There is no closure per node, so a graph holds no
-reference cycles: reference counting frees it the moment it is dropped, and the order of every
-accumulation is fixed by the graph alone, so results are bit-identical from run to run.
+derivative with respect to each (`inputs`, `local_grads`, ordered tuples), which backward
+multiplies by the gradient from above. No closure per node: a graph holds no reference
+cycles, and the order of every accumulation is fixed by the graph alone (bit-identical runs).
 """
 
 import itertools
@@ -19,10 +18,10 @@ from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
 
 __all__ = ["Value"]
 
-# True while minigrad.compile traces a loss_fn (tracing.py): a decision on a Value's data
+# True while minigrad.compile runs a loss_fn (minigrad/compiler/): a decision on a Value's data
 # (bool, <, float, ...) would then be frozen into the compiled step, so it is refused.
 # The arithmetic never reads it.
-tracing = False
+compiling = False
 
 Operand = Union["Value", float]  # an op's operand: a node, or a plain number (a constant)
 
@@ -177,23 +176,23 @@ class Value:
         return _apply(SSE, (*outputs, *[_operand(t, "squared_error") for t in targets]))
 
     # -- conversions: the number, without its gradient ------------------------------------------
-    # Each decides on the data, so each is refused while minigrad.compile traces (`tracing`).
+    # Each decides on the data, so each is refused while minigrad.compile runs (`compiling`).
 
     def item(self) -> float:
         """The data, a float, as PyTorch's tensor.item() (the same as `v.data` or float(v))."""
-        _refuse_while_tracing("item()")
+        _refuse_while_compiling("item()")
         return self.data
 
     def __float__(self) -> float:  # so math.tanh(v) works, and returns a float with no gradient
-        _refuse_while_tracing("float()")
+        _refuse_while_compiling("float()")
         return self.data
 
     def __bool__(self) -> bool:
-        _refuse_while_tracing("bool() (an if, while, and/or or not)")
+        _refuse_while_compiling("bool() (an if, while, and/or or not)")
         return self.data != 0
 
     def __round__(self, ndigits: int | None = None) -> float:
-        _refuse_while_tracing("round()")
+        _refuse_while_compiling("round()")
         return float(round(self.data, ndigits))
 
     def __format__(self, spec: str) -> str:  # f"{v:.2f}" formats the data; f"{v}" the repr
@@ -235,12 +234,9 @@ class Value:
 
 
 def interior_nodes(root: Value) -> list[Value]:
-    """The nodes under `root` that have inputs, each once, every node before its inputs.
-
-    Newest first is such an order (inputs are older than their results); sorting by the
-    creation number, not by memory address, keeps it the same on every run. The walk is
-    iterative, so a graph of any depth works.
-    """
+    """The nodes under `root` that have inputs, each once, every node before its inputs:
+    newest first (inputs are older than their results), by creation number, not memory
+    address, so the same on every run. Iterative, so a graph of any depth works."""
     interior = [root] if root.inputs else []
     seen = {root}
     for node in interior:  # the list grows while it is walked
@@ -292,10 +288,8 @@ def _binary(rule, a, b):
 
 
 def _run(rule, args, data=None):
-    """(result, local derivatives) of an n-ary rule on `args`, Values and floats.
-
-    `data`, the numbers of `args`, may be given by a caller that knows which args are Values.
-    """
+    """(result, local derivatives) of an n-ary rule on `args`, Values and floats (or on
+    `data`, their numbers, from a caller that knows which args are Values)."""
     if data is None:
         data = [a.data if type(a) is Value else a for a in args]
     out = rule.forward(FLOATS, *data)
@@ -335,10 +329,7 @@ _creation_order = operator.attrgetter("order")
 
 def _constant(x):
     """A real number as a float, or None for anything else (bool is a flag, not a number).
-
-    The exact types come first: they are almost every call, and cost a fraction of the
-    isinstance check that admits the other reals (fractions, NumPy's scalars, ...).
-    """
+    The exact types first: they are almost every call, and cheaper than isinstance."""
     if type(x) is float:
         return x
     if type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
@@ -358,13 +349,13 @@ def _operand(x, where):
 
 def _compare(value, other, what, compare):
     """value `what` other, on the data; NotImplemented when other is not a Value or a number."""
-    _refuse_while_tracing(what)
+    _refuse_while_compiling(what)
     number = other.data if type(other) is Value else _constant(other)
     return NotImplemented if number is None else compare(value.data, number)
 
 
-def _refuse_while_tracing(what):
-    if tracing:
+def _refuse_while_compiling(what):
+    if compiling:
         raise TypeError(
             f"minigrad.compile: loss_fn used {what} on a Value while being traced; the "
             "compiled step would freeze that decision at the traced data for every step. "

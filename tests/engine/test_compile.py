@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minigrad
-from minigrad import MLP, Value, loops, symbols, tracing
+from minigrad import MLP, Value
+from minigrad.compiler import looped, straight, symbols, writer
+import minigrad.compiler as step_py
 from minigrad.ops import FLOATS, OPS
 from minigrad.scalar import Value as ValueClass
 
@@ -34,8 +36,8 @@ def same_all(xs, ys):
 def form(request, monkeypatch):
     """Run a test on both forms of generated code."""
     if request.param == "looped":
-        monkeypatch.setattr(tracing, "UNROLL_LIMIT", 0)
-        monkeypatch.setattr(loops, "ROLL_MIN", 2)
+        monkeypatch.setattr(step_py, "UNROLL_LIMIT", 0)
+        monkeypatch.setattr(looped, "ROLL_MIN", 2)
     return request.param
 
 
@@ -257,7 +259,7 @@ def test_a_wide_network_runs_as_loops_with_the_eager_bits(monkeypatch):
         eager.append((loss.data, [p.data for p in params], [p.grad for p in params]))
     for p, x in zip(params, start):
         p.data = x
-    monkeypatch.setattr(tracing, "UNROLL_LIMIT", 0)
+    monkeypatch.setattr(step_py, "UNROLL_LIMIT", 0)
     step = minigrad.compile(loss_fn, params, lr=0.1)
     assert "for k in range(16):" in step.source and len(step.source.splitlines()) < 120
     for loss, data, grads in eager:
@@ -402,14 +404,14 @@ def test_bad_loss_fn_and_lr_are_refused():
     lambda a: a * a.item(),
     lambda a: a * round(a),
 ], ids=["comparison", "bool", "float", "max", "item", "round"])
-def test_control_flow_on_a_value_is_refused_while_tracing(branch):
+def test_control_flow_on_a_value_is_refused_while_compiling(branch):
     a = Value(1.0)
     with pytest.raises(TypeError, match="while being traced"):
         minigrad.compile(lambda: branch(a), [a])
     assert a > 0 and bool(a) and float(a) == 1.0  # Value's methods are back
 
 
-def test_value_is_not_patched_while_tracing():
+def test_value_is_not_patched_while_compiling():
     methods = dict(vars(ValueClass))
     seen = []
     a = Value(1.0)
@@ -424,7 +426,7 @@ def test_value_is_not_patched_while_tracing():
 
 def test_no_module_of_the_generator_keeps_a_cache_across_calls():
     def containers():
-        return {(module.__name__, name): len(value) for module in (symbols, tracing, loops)
+        return {(module.__name__, name): len(value) for module in (symbols, writer, straight, looped, step_py)
                 for name, value in vars(module).items() if type(value) in (dict, list, set)}
 
     before = containers()

@@ -24,7 +24,7 @@ from chromium import DevTools, requires_chromium
 from minigrad import Value
 from minigrad.drawing import draw_dot, graph_page, trace
 from minigrad.scalar import interior_nodes
-from minigrad.tracing import number_nodes
+from minigrad.compiler import number_nodes
 from stages.expression import build_expression
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,12 +1,12 @@
 """Symbols: an op's rule run on names instead of numbers, writing Python as it goes.
 
-The code generator (tracing.py, loops.py) writes no derivative. It runs each op's own rule
-(ops.py), the one the eager engine runs on floats, with `m = SYMBOLS` and operands that are
-`Sym`s: their arithmetic returns the Python source of what it computes, a template with a
-hole `{j}` for the node's j-th operand, `{n}` for its result and `{n+1}` for the gradient
-arriving from above (n operands). A unary or binary op's constants are plain numbers, so a
-rule that asks about one (x ** n asks whether n == 0) gets an answer. Branches on data live
-in the namespace's functions (relu, step, sign): they become conditional expressions.
+The writers write no derivative. They run each op's own rule (ops.py), the one the eager
+engine runs on floats, with `m = SYMBOLS` and operands that are `Sym`s: their arithmetic
+returns the Python source of what it computes, a template with a hole `{j}` for the node's
+j-th operand, `{n}` for its result and `{n+1}` for the gradient arriving from above (n
+operands). A unary or binary op's constants are plain numbers, so a rule that asks about
+one (x ** n asks whether n == 0) gets an answer. Branches on data live in the namespace's
+functions (relu, step, sign): they become conditional expressions.
 """
 
 import numbers
@@ -16,12 +16,12 @@ import types
 
 from minigrad.scalar import Value
 
-__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "Rule", "rule_of", "number",
-           "times", "holes"]
+__all__ = ["Sym", "SYMBOLS", "CALLED", "OPERATORS", "ATOM", "ADD", "HOLE", "Rule", "rule_of",
+           "number", "times", "holes"]
 
 # precedences, as Python's: a part is parenthesized when it binds less than where it goes
 ATOM, NEG, MUL, ADD, CMP, NOT, IF = 20, 13, 12, 11, 6, 5, 1
-_HOLE = re.compile(r"\{(\d+)\}")
+HOLE = re.compile(r"\{(\d+)\}")  # a template's hole: {j}
 
 
 class Sym:
@@ -93,11 +93,9 @@ def _not(condition):  # `not` itself cannot be overloaded; a guard on numbers ge
     return Sym(f"not {text}", NOT)
 
 
-# The namespace `m` when a rule runs on symbols. exp, pow and the rest are calls to the
-# functions of the float namespace (math.exp and math.pow on the fast path: see tracing.Step).
-# relu, step and sign are the conditional expressions of FLOATS' functions, written inline
-# because a call costs more than the branch (tests/test_compile.py checks each against FLOATS,
-# on 0.0, -0.0, inf and nan).
+# The namespace `m` when a rule runs on symbols: exp, pow and the rest are calls to FLOATS'
+# functions (math's on the fast path: see Step); relu, step and sign are FLOATS' own
+# conditional expressions, inline because a call costs more than the branch.
 CALLED = ("exp", "log", "tanh", "sigmoid", "pow", "abs")
 SYMBOLS = types.SimpleNamespace(
     **{name: _call(name) for name in CALLED},
@@ -117,12 +115,12 @@ def times(local, upstream):
 
 def holes(text):
     """The operand positions that a template reads, in order."""
-    return sorted({int(j) for j in _HOLE.findall(text)})
+    return sorted({int(j) for j in HOLE.findall(text)})
 
 
 def relative(text, shift):
     """A template with its holes numbered from `shift` (two that match are one loop's body)."""
-    return _HOLE.sub(lambda hole: f"{{{int(hole[1]) - shift}}}", text)
+    return HOLE.sub(lambda hole: f"{{{int(hole[1]) - shift}}}", text)
 
 
 # -- an op's rule on one node's operands -----------------------------------------------------------
@@ -130,9 +128,8 @@ def relative(text, shift):
 
 class Rule:
     """An op's rule run on symbols: the forward template; per operand, its local derivative
-    and `terms` (local * upstream); the guard of its check (None: it never fails, True:
-    always call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (loops.py).
-    """
+    and `terms` (local * upstream); its check's guard (None: it never fails, True: always
+    call it); for an n-ary node, `fold` and `runs`, how it rolls into loops (looped.py)."""
 
     def __init__(self, op, syms):
         n = len(syms)
@@ -141,7 +138,7 @@ class Rule:
         self.terms = [times(d, Sym(f"{{{n + 1}}}")) for d in self.local]
         guard = op.check is not None and (op.guard is None or op.guard(SYMBOLS, *syms))
         self.guard = guard.text if type(guard) is Sym else (True if guard else None)
-        self.fold, self.runs = None, [(j, j + 1) for j in range(n)]
+        self.fold, self.runs = None, [range(j, j + 1) for j in range(n)]
         if n > 2:  # `acc = base; acc = acc op step_k` with every step alike: a loop
             op, steps, base = self.forward.op, [], self.forward
             while op in OPERATORS and base.op == op:
@@ -155,26 +152,22 @@ class Rule:
                 form, end = relative(self.local[j].text, j), j + 1
                 while end < n and relative(self.local[end].text, end) == form:
                     end += 1
-                self.runs.append((j, end))
+                self.runs.append(range(j, end))
                 j = end
 
 
 def rule_of(found, op, args, slot, precs):
-    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`.
-    `found` holds the rules already run (during one `compile` call), by op, constants and
-    precedences. An n-ary rule (dot, sum, sse) runs on symbols only, constants included: one
-    Rule for every node of its size (its constants become one of its loops' streams). A
-    unary or binary rule runs with its constants as numbers."""
+    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`;
+    `found` holds the rules already run in this compile. An n-ary rule (dot, sum, sse) runs
+    on symbols only, constants too (one Rule per size); a unary or binary one with its
+    constants as numbers."""
     if len(args) > 2:
-        rule = found.get((op, precs))
-        if rule is None:
-            syms = [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)]
-            rule = found[op, precs] = Rule(op, syms)
-        return rule
+        if (op, precs) not in found:
+            found[op, precs] = Rule(op, [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)])
+        return found[op, precs]
     syms = [Sym(f"{{{j}}}") if a in slot else a.data if type(a) is Value else a
             for j, a in enumerate(args)]
     shape = (op, *[None if type(s) is Sym else repr(s) for s in syms])
-    rule = found.get(shape)
-    if rule is None:
-        rule = found[shape] = Rule(op, syms)
-    return rule
+    if shape not in found:
+        found[shape] = Rule(op, syms)
+    return found[shape]
