@@ -148,6 +148,12 @@ def test_a_correct_lab_in_the_learners_own_words_has_no_findings(tmp_path):
     assert findings(write_lab(tmp_path)) == []
 
 
+def test_a_correct_lab_at_an_overflowing_lr_has_no_findings(tmp_path):
+    """lr 1e308 makes the engine's own update infinite: nothing to compare, so no finding
+    (the train stage then says the training diverged, and to lower train.lr)."""
+    assert findings(write_lab(tmp_path), lr=1e308) == []
+
+
 def test_the_audit_leaves_randoms_state_as_it_found_it(tmp_path):
     paths = write_lab(tmp_path)
     lab = lab_checks.load(paths["model"], paths["train"])
