@@ -1,8 +1,6 @@
 """minigrad: a scalar autograd engine in pure Python.
 
     from minigrad import Value, MLP
-    from minigrad.scalar import Value
-    from minigrad.nn import Neuron, Layer, MLP
 
 Read it in this order: ops.py (each op's rules), scalar.py (Value), autograd.py, nn.py,
 gradcheck.py, drawing.py, then seeding.py, logs.py and collector.py; the compiler

@@ -1,10 +1,9 @@
 """Value: a float that remembers how it was computed, so backward() can apply the chain rule.
 
 Each op's result and local derivatives are written once, as a rule in ops.py; a Value method
-runs its rule on the operands' numbers and keeps, on the new node, its inputs and the local
-derivative with respect to each (`inputs`, `local_grads`, ordered tuples), which backward
-multiplies by the gradient from above. No closure per node: a graph holds no reference
-cycles, and the order of every accumulation is fixed by the graph alone (bit-identical runs).
+runs its rule on the operands' numbers and keeps the local derivatives on the new node, for
+backward to multiply by the gradient from above. No closure per node: no reference cycles,
+and the order of every accumulation is fixed by the graph alone (bit-identical runs).
 """
 
 import itertools
@@ -18,9 +17,8 @@ from minigrad.ops import SSE, SUB, SUM, TANH, VPOW, Op
 
 __all__ = ["Value"]
 
-# True while minigrad.compile runs a loss_fn (minigrad/compiler/): a decision on a Value's data
-# (bool, <, float, ...) would then be frozen into the compiled step, so it is refused.
-# The arithmetic never reads it.
+# True while minigrad.compile traces a loss_fn: a decision on a Value's data (bool, <, float,
+# ...) would be frozen into the compiled step, so it is refused. The arithmetic never reads it.
 compiling = False
 
 Operand = Union["Value", float]  # an op's operand: a node, or a plain number (a constant)
@@ -41,8 +39,7 @@ class Value:
 
     # `order` numbers nodes as they are made: an op's inputs always exist before its result,
     # so sorting by it, newest first, puts every node before its inputs (see backward).
-    # `_detached` is set (True) only on the results of grad(..., create_graph=False): plain
-    # numbers with no graph behind them, which grad refuses to differentiate (autograd.py).
+    # `_detached` is True only on grad(..., create_graph=False)'s results (autograd.py).
     __slots__ = ("data", "grad", "label", "rule", "args", "inputs", "local_grads", "order",
                  "_detached")
     _detached: bool

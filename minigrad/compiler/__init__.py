@@ -11,16 +11,14 @@ of one term per path from the loss (`g11 = (1.0 - v12 * v12) * g12 + ...`). Froz
 call: leaves not in `params` (constants), and Python control flow in `loss_fn`, which is
 refused (`if v`, `v < w`, `float(v)`, ... raise TypeError); branches inside ops (relu, abs)
 follow the data at every step; nodes the loss does not depend on are dropped, with any
-error they alone would raise. `exp` and `pow` are math's; when one raises (an overflow),
-the step runs again with minigrad's own, which return inf as eager does.
+error they alone would raise.
 
 Read it in this order; each module imports only those above it (and ops.py, scalar.py):
   symbols.py   an op's rule (ops.py) run on names: the Python source of each derivative
   writer.py    Writer, what both forms share: header, docstring, check calls, `return`
   straight.py  StraightWriter: a local variable per node; SourceMap, where each line went
   looped.py    LoopedWriter: lists and loops, for graphs of more than UNROLL_LIMIT terms
-  __init__.py  this: compile_step (minigrad.compile) and Step, which trace, pick a writer and
-               run the source; source_map, the same source for graph_page, and where it went
+  __init__.py  this: compile_step (minigrad.compile), Step, and source_map for graph_page
 """
 
 import math

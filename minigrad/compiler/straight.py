@@ -1,8 +1,5 @@
-"""StraightWriter: one local variable per node; asked to, it says where it wrote what.
-
-`v12 = tanh(v11)` forward, then `g11 = (1.0 - v12 * v12) * g12 + ...` backward. With
-`where=True` it keeps a SourceMap, for graph_page (drawing.py) to show.
-"""
+"""StraightWriter: one local variable per node, `v12 = tanh(v11)` forward, `g11 = ... * g12`
+backward; with `where=True`, a SourceMap of where it wrote each line, for graph_page."""
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -48,10 +45,6 @@ class StraightWriter(Writer):
         self.where = SourceMap(values={n: f"v{s}" for n, s in slot.items()},
                                grads={n: f"g{s}" for n, s in slot.items()}) if where else None
 
-    def operands(self, args):  # the sources of a node's operands, and their precedences
-        texts, precs = zip(*map(self.operand, args)) if args else ((), ())
-        return list(texts), precs
-
     def start(self, body):
         n = len(self.params)
         if n:
@@ -62,7 +55,7 @@ class StraightWriter(Writer):
                         f"{', '.join(f'p{i}.data' for i in range(n))}{comma}")
 
     def forward(self, node, body):
-        texts, precs = self.operands(node.args)
+        texts, precs = zip(*map(self.operand, node.args))  # sources, precedences
         rule = rule_of(self.rules, node.rule, node.args, self.slot, precs)
         out = f"v{self.slot[node]}"
         self.made[node] = rule, texts

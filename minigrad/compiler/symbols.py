@@ -157,10 +157,9 @@ class Rule:
 
 
 def rule_of(found, op, args, slot, precs):
-    """The Rule of `op` on `args`: the Values in `slot` are symbols, of precedences `precs`;
-    `found` holds the rules already run in this compile. An n-ary rule (dot, sum, sse) runs
-    on symbols only, constants too (one Rule per size); a unary or binary one with its
-    constants as numbers."""
+    """The Rule of `op` on `args`, the Values in `slot` as symbols of precedences `precs`, and
+    constants as symbols too for an n-ary op (one Rule per size), as numbers for the others.
+    `found` holds the rules already run in this compile."""
     if len(args) > 2:
         if (op, precs) not in found:
             found[op, precs] = Rule(op, [Sym(f"{{{j}}}", p) for j, p in enumerate(precs)])

@@ -1,6 +1,5 @@
-"""Writer: what both forms of a step's source share. It walks the graph forward, then
-backward, and writes the header, the docstring, each op's check call and the `return`;
-each form (straight.py, looped.py) says how a node's lines read."""
+"""Writer: what both forms of a step's source share (the walk, header, docstring, check calls
+and `return`); each form (straight.py, looped.py) says how a node's lines read."""
 
 import math
 
