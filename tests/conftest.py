@@ -208,6 +208,23 @@ def fresh_clone(reproduced, dest):
 
 
 @pytest.fixture(scope="session")
+def minigrad_wheel(tmp_path_factory):
+    """minigrad's wheel, built once from a copy of the package (not this editable checkout)."""
+    folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source)
+    shutil.copytree(REPO / "minigrad", source / "minigrad",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                    str(folder / "dist"), str(source)], check=True, capture_output=True,
+                   timeout=300)
+    (wheel,) = (folder / "dist").glob("minigrad-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
 def reproduced_once(tmp_path_factory):
     dest = copy_project(tmp_path_factory.mktemp("reproduced") / "project")
     run(["dvc", "repro"], dest)

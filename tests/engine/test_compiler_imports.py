@@ -9,7 +9,6 @@ import ast
 import importlib
 import inspect
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -109,20 +108,11 @@ def test_import_minigrad_loads_no_compiler_module_until_compile_is_used():
 
 
 @pytest.mark.slow
-def test_minigrad_compile_runs_from_an_installed_wheel(tmp_path):
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source)
-    shutil.copytree(PACKAGE, source / "minigrad", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
-                    str(tmp_path / "dist"), str(source)], check=True, capture_output=True,
-                   timeout=300)
-    (wheel,) = (tmp_path / "dist").glob("minigrad-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+def test_minigrad_compile_runs_from_an_installed_wheel(minigrad_wheel, tmp_path):
+    with zipfile.ZipFile(minigrad_wheel) as archive:
         assert "minigrad/compiler/looped.py" in archive.namelist()
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(tmp_path / "site"), str(wheel)], check=True, capture_output=True,
+                    str(tmp_path / "site"), str(minigrad_wheel)], check=True, capture_output=True,
                    timeout=300)
     # -S: no site-packages, so not the editable install of this checkout; cwd: not the repo
     file, loss, grad = probe(
