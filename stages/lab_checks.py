@@ -90,7 +90,9 @@ def _import(path, name, folders):
         loaded = True
         return module
     except _TrainsOnImport as err:
-        raise LabError(f"{path} trains when it is imported: it calls backward(){_at(err, folders)};"
+        frames = _frames(err, folders)  # the outermost: the module's line that starts it
+        start = f"its line {frames[0].lineno}" if frames else "it"
+        raise LabError(f"{path} trains when it is imported: {start} reaches backward();"
                        " put the epoch loop in a function, or under"
                        " `if __name__ == \"__main__\":`, so the pipeline can run the epochs"
                        " itself (Block C)") from None
@@ -315,6 +317,10 @@ def _loss_variants(errors):
          sum(squares[-1])),
         (f"the loss covers {len(errors[0])} of the {n} outputs: the first example's only",
          sum(squares[0])),
+        (f"the loss covers {n - len(errors[0])} of the {n} outputs: every example but the last",
+         sum(map(sum, squares[:-1]))),
+        (f"the loss covers {n - len(errors[0])} of the {n} outputs: every example but the first",
+         sum(map(sum, squares[1:]))),
         ("it sums the absolute errors, not their squares",
          sum(abs(e) for row in errors for e in row)),
         ("it sums the errors without squaring them", sum(map(sum, errors))),
@@ -517,6 +523,9 @@ def _check_update(model, params, moved, gradient, previous, lr, step):
         return ("step 3: the gradients add up over epochs (the second update is -lr × the sum"
                 " of both epochs' gradients): zero them before backward, `p.grad = 0.0` for"
                 " every parameter")
+    if previous is not None and _close(moved, [-lr * h for h in previous]):
+        return ("steps 4-5: the update uses the previous epoch's gradients: call"
+                " loss.backward() (step 4) before the update (step 5)")
     if _close(moved, [-e for e in expected]):
         return ("step 5: the update goes uphill, +lr × gradient: step against the gradient,"
                 " `p.data -= lr * p.grad`")
@@ -524,7 +533,8 @@ def _check_update(model, params, moved, gradient, previous, lr, step):
     scale = sum(m * e for m, e in zip(moved, expected)) / size if size else 0.0
     if size and _close(moved, [scale * e for e in expected]):
         if abs(scale) < 1e-12:
-            return "step 5: no parameter moved: update each with `p.data -= lr * p.grad`"
+            return ("step 5: no parameter moved in the step: after loss.backward() (step 4),"
+                    " update each parameter with `p.data -= lr * p.grad`")
         return (f"step 5: each parameter moved by -{scale * lr:.4g} × its gradient, where"
                 f" train.lr is {lr:g}: use the lr that sgd_step is given")
     still = [p for p, m, e in zip(params, moved, expected) if m == 0.0 and e != 0.0]
@@ -544,7 +554,8 @@ def what_to_improve(advice, lab_checks):
     if not lab_checks["findings"]:
         return advice + (f"\n\n{notes}" if notes else "")
     found = "".join(f"- {finding}\n" for finding in lab_checks["findings"])
-    return (f"The lab's first two steps differ from what the engine computes for its Blocks"
-            f" at the same weights:\n\n{found}{notes}\nFix these first: the curve above shows"
+    return (f"Before training, the lab's code ran two epochs on a copy of its model, and"
+            f" differs from what the engine computes for the lab's Blocks at the same"
+            f" weights:\n\n{found}{notes}\nFix these first: the curve above shows"
             " what they do to training, and advice on the settings (lr, hidden size, epochs)"
             " would name the wrong cause.")

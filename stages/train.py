@@ -45,9 +45,17 @@ def train(lab, model, xs, ys, lr, epochs, engine="eager", findings=()):
     parameters, losses = model.parameters(), []
     sgd_step, total_loss = lab.train.sgd_step, lab.train.total_loss
 
-    def eager_step():  # a step that returns nothing is followed by the loss after it
+    returns_loss = None  # whether sgd_step returns its loss: the first step tells
+
+    def eager_step():
+        # each epoch's loss is the one it starts from, as the lab logs it; for a step that
+        # returns nothing, total_loss computes it before the step
+        nonlocal returns_loss
+        before = None if returns_loss else total_loss(model, xs, ys)
         loss = sgd_step(model, xs, ys, lr)
-        return total_loss(model, xs, ys) if loss is None else loss
+        if returns_loss is None:
+            returns_loss = loss is not None
+        return before if loss is None else loss
 
     with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
         step = eager_step if engine == "eager" else learner_call(

@@ -122,6 +122,20 @@ MISTAKES = [
      "absolute errors"),
     ("the loss cut from the graph", "train.py", "(out - target) ** 2",
      "Value((out.data - target.data) ** 2)", "does not depend on any parameter"),
+    ("the loss over 4 of the 5 examples", "train.py", "zip(xs, ys)", "zip(xs[:-1], ys[:-1])",
+     "covers 20 of the 25 outputs: every example but the last"),
+    ("the update before backward", "train.py",
+     "    loss.backward()\n    for p in model.parameters():\n        p.data -= lr * p.grad\n"
+     "        p.grad = 0.0\n",
+     "    for p in model.parameters():\n        p.data -= lr * p.grad\n        p.grad = 0.0\n"
+     "    loss.backward()\n", "no parameter moved in the step: after loss.backward() (step 4)"),
+    ("the previous epoch's gradients", "train.py",
+     "    loss.backward()\n    for p in model.parameters():\n        p.data -= lr * p.grad\n"
+     "        p.grad = 0.0\n",
+     "    used = [p.grad for p in model.parameters()]\n    loss.backward()\n"
+     "    for p, g in zip(model.parameters(), used if any(used) else [p.grad for p in"
+     " model.parameters()]):\n        p.data -= lr * g\n",
+     "the update uses the previous epoch's gradients"),
 ]
 
 

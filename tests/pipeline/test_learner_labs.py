@@ -185,7 +185,8 @@ def test_a_script_style_train_py_is_told_to_put_its_loop_in_a_function(lab):
     (lab / TRAIN).write_text(SCRIPT_STYLE)
     status = run(["dvc", "status"], lab).stdout
     result = run(["dvc", "repro"], lab, check=False)
-    assert_refused(lab, result, [TRAIN, "trains when it is imported", "line 14",
+    assert_refused(lab, result, [TRAIN, "trains when it is imported: its line 14 reaches"
+                                 " backward()",
                                  "put the epoch loop in a function", "Block C"], [TRAIN])
     assert "epoch 1 loss" not in result.stderr  # refused at the first backward, not after 300
     assert run(["dvc", "status"], lab).stdout == status
