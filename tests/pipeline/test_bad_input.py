@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from conftest import (BIN, REPO, answer_lab, changed_lines, locked_results, pipeline, project_env,
-                      run, stage_outs)
+from conftest import (BIN, answer_lab, changed_lines, locked_results, pipeline, project_env, run,
+                      stage_outs)
 from minigrad import seed_everything
 from stages import train, verify
 
