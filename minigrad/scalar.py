@@ -62,6 +62,17 @@ class Value:
         """The op's name as drawn: "+", "**2", "tanh", ...; "" for a leaf."""
         return "" if self.rule is None else self.rule.describe(self.args)
 
+    # The handout's and micrograd's names, for a learner's draw(): `_prev`, a node's distinct
+    # inputs, each once, in order (a tuple, not micrograd's set, so drawings are deterministic),
+    # and `_op`, the op as drawn.
+    @property
+    def _prev(self) -> tuple["Value", ...]:
+        return tuple(dict.fromkeys(self.inputs))
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
     def __repr__(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}{self.data!r}, grad={self.grad!r})"

@@ -675,3 +675,11 @@ def test_zeroth_power_of_a_subnormal_has_zero_gradient(x, exponent):
     assert y.data == 1.0
     y.backward()
     assert v.grad == 0.0
+
+
+def test_prev_and_op_are_the_handouts_names_for_a_nodes_inputs_and_op():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    square, mixed = a * a, (a * b) + a
+    assert square._prev == (a,)  # a*a: one distinct input, listed once
+    assert mixed._prev == (mixed.inputs[0], a) and type(mixed._prev) is tuple
+    assert (mixed._op, square._op, a._op, a._prev) == ("+", "*", "", ())
