@@ -1,7 +1,7 @@
 """Stage train: the lab's model and training step on params.yaml's settings, and the run's
 files. `train.engine: compiled` replays the lab's total_loss as the Python minigrad.compile
 writes: the same losses, bit for bit. Before the epochs, two of the lab's steps are checked
-against the engine (stages/lab_checks.audit); what differs is logged, recorded in the
+against the engine (labcheck.audit); what differs is logged, recorded in the
 manifest for verify, and fails the run, which still trains so that its curve shows what the
 mistake does. The training time goes in the manifest, not the metrics, which must be the same
 on every run."""
@@ -14,7 +14,7 @@ from minigrad import get_logger, paused_collector, seed_everything
 from stages.common import (LAB_MODEL, LAB_TRAIN, LOSS_CSV, LOSS_PNG, MODEL, N_TENSES, PARAMS,
                            TRAIN_DIR, TRAIN_MANIFEST, TRAIN_METRICS, StageError, atomic_path,
                            build_manifest, run_stage, write_json, write_text)
-from stages.lab_checks import audit, init_range_note, learner_call, load, mlp_kwargs
+from labcheck import audit, init_range_note, learner_call, load, mlp_kwargs
 from stages.params import load_params
 
 log = get_logger("train")

@@ -15,7 +15,7 @@ from stages.common import (GRAPH_HTML, GRAPH_PY, GRAPH_SVG, LAB_VIZ, PARAMS, VIZ
                            VIZ_MANIFEST, VIZ_REPORT, StageError, build_manifest, run_stage,
                            write_json, write_text)
 from stages.expression import evaluate
-from stages.lab_checks import learner_call, load
+from labcheck import learner_call, load
 from stages.params import load_params
 
 log = get_logger("viz")
