@@ -191,33 +191,59 @@ def match_by_id(drawing, values):
 def match_by_structure(drawing, values):
     """Each Value's node by its numbers, then by its neighbours: a candidate is kept if the
     Value's inputs and results have candidates among the node's neighbours (edges in either
-    direction, so that reversed edges still match). Ties go to the first node drawn."""
+    direction, so that reversed edges still match). Then, surest first, each Value takes one
+node, and the others are narrowed again without it."""
     parents = {v: [] for v in values}
     for v in values:
         for u in v._prev:
             parents[u].append(v)
-    candidates = {v: {i for i, node in enumerate(drawing.nodes) if strength(node, v)}
-                  for v in values}
+    shows = {v: [strength(node, v) for node in drawing.nodes] for v in values}
+    # One draw() writes every label the same way, so the drawing has one reading (data then
+    # grad, grad then data, or data only): the one most Values fit best. Another fit is taken
+    # only for a Value with none in that reading: at a=2, c=4 node { + | -2 | 10 }, drawn
+    # grad first, reads data then grad as a-c = -2 with gradient 10.
+    best = [max(shows[v], default=0) for v in values]
+    reading = max((FULL, SWAPPED, DATA_ONLY), key=best.count)
+    candidates = {v: {i for i, s in enumerate(shows[v]) if s == reading} for v in values}
+    weak = {v for v in values if not candidates[v]}
+    for v in weak:
+        candidates[v] = {i for i, s in enumerate(shows[v]) if s}
+    near = [drawing.neighbours(i) for i in range(len(drawing.nodes))]
+
+    def score(v, i):
+        # a weak Value's guesses vouch for no neighbour: they may be another's node; the
+        # label, last, only breaks a tie that the numbers and edges leave
+        linked = sum(bool(candidates[u] & near[i]) for u in (*v._prev, *parents[v])
+                     if u not in weak)
+        named = (v.label or v.op) in drawing.nodes[i].texts
+        return linked, shows[v][i], named
+
+    match = {}
+    while True:
+        narrow(values, candidates, score)
+        left = [v for v in values if v not in match and candidates[v]]
+        if not left:
+            return match
+        # the surest Value takes its first candidate, which no other Value may then take
+        v = min(left, key=lambda v: (v in weak, len(candidates[v])))
+        match[v] = min(candidates[v])
+        candidates[v] = {match[v]}
+        for u in values:
+            if u is not v:
+                candidates[u].discard(match[v])
+
+
+def narrow(values, candidates, score):
+    """Keep, of each Value's candidates, those that score best, until nothing changes."""
     changed = True
     while changed:  # sets only shrink, so this ends
         changed = False
         for v in values:
-            def score(i, v=v):
-                near = drawing.neighbours(i)
-                return (sum(bool(candidates[u] & near) for u in (*v._prev, *parents[v])),
-                        strength(drawing.nodes[i], v))
             if len(candidates[v]) > 1:
-                best = max(map(score, candidates[v]))
-                kept = {i for i in candidates[v] if score(i) == best}
+                best = max(score(v, i) for i in candidates[v])
+                kept = {i for i in candidates[v] if score(v, i) == best}
                 changed |= kept != candidates[v]
                 candidates[v] = kept
-    match, taken = {}, set()
-    for v in sorted(values, key=lambda v: len(candidates[v])):  # the surest first
-        free = sorted(candidates[v] - taken)
-        if free:
-            match[v] = free[0]
-            taken.add(free[0])
-    return match
 
 
 # -- the questions, in order ----------------------------------------------------------------------
