@@ -269,8 +269,8 @@ def one_node_each(drawing, values, match, say, findings):
             continue
         shared = by_name.get(v.label or v.op)
         if shared is not None and shared in owner:  # named by its label, as another Value is
-            loop = (f", and the drawing then has a cycle: "
-                    f"{' -> '.join(drawing.nodes[i].name for i in cycle)}") if cycle else ""
+            loop = (f", and the drawing then has a cycle: {path_of(drawing, cycle)}"
+                    if cycle else "")
             findings.append(say(
                 f"{describe(v)} and {describe(owner[shared])} are drawn as one node, named "
                 f"`{drawing.nodes[shared].name}` (Graphviz merges nodes of the same name){loop}: "
@@ -281,11 +281,10 @@ def one_node_each(drawing, values, match, say, findings):
         if node.numbers and i not in owner:
             twin = [v for v in values if strength(node, v) >= SWAPPED]
             what = f"a second node for {describe(twin[0])}" if twin else "a node of no Value"
-            findings.append(say(f"node `{node.name}` {node.shown} is {what}: draw each Value "
-                                "once"))
+            findings.append(say(f"the node {node.shown} is {what}: draw each Value once"))
     if cycle and not any("are drawn as one node" in f for f in findings):
         findings.append(say("the drawing has a cycle, which a computation graph never has: "
-                            + " -> ".join(drawing.nodes[i].name for i in cycle)))
+                            + path_of(drawing, cycle)))
 
 
 def data_then_grad(drawing, match, say, findings):
@@ -293,7 +292,8 @@ def data_then_grad(drawing, match, say, findings):
     for v, i in match.items():
         node = drawing.nodes[i]
         how = strength(node, v)
-        where = f"node `{node.name}` {node.shown}, for {describe(v)},"
+        # the node by what it shows, not its name: a name may hold an id, new every run
+        where = f"the node {node.shown}, for {describe(v)},"
         if how == SWAPPED:
             findings.append(say(f"{where} shows its gradient {v.grad:g} before its data "
                                 f"{v.data:g}: the record reads {{ op | data | grad }}"))
@@ -345,12 +345,17 @@ def summarize(drawing, values, match):
         if not v.inputs:
             out = drawing.out[match[v]] if v in match else []
             leaves.append({"leaf": v.label or f"{v.data:g}", "node": (
-                drawing.nodes[match[v]].name if v in match else None),
+                drawing.nodes[match[v]].shown if v in match else None),
                 "outgoing_edges": len(out), "to": [head(i) for i in out]})
     op_nodes = sum(drawing.is_op_node(i) for i in range(len(drawing.nodes)))
     return {"read": True, "nodes": len(drawing.nodes), "op_nodes": op_nodes,
             "edges": len(drawing.edges), "values": len(values),
             "values_drawn": len(match), "leaves": leaves}
+
+
+def path_of(drawing, cycle):
+    """A cycle as its nodes' first fields, "* -> + -> *" (names may hold ids)."""
+    return " -> ".join((drawing.nodes[i].texts or [drawing.nodes[i].name])[0] for i in cycle)
 
 
 def describe(v):
