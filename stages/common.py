@@ -146,13 +146,14 @@ def _version(package):
 
 
 def code_files(root="."):
-    """The project's own Python files (engine, stages, lab) this process has imported."""
+    """The project's own Python files (engine, stages, checker, lab) this process has
+    imported."""
     root, found = Path(root).resolve(), set()
     for module in list(sys.modules.values()):
         if getattr(module, "__file__", None):
             path = Path(module.__file__).resolve()
             if path.is_relative_to(root) and path.relative_to(root).parts[0] in (
-                    "minigrad", "stages", "experiments"):
+                    "minigrad", "stages", "labcheck", "experiments"):
                 found.add(str(path.relative_to(root)))
     return sorted(found)
 
