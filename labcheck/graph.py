@@ -263,12 +263,16 @@ def one_node_each(drawing, values, match, say, findings):
     """Is each Value drawn once, as a node of its own?"""
     by_name = {node.name: i for i, node in enumerate(drawing.nodes)}
     owner = {i: v for v, i in match.items()}
-    cycle = find_cycle(drawing)
+    cycle, merged = find_cycle(drawing), False
     for v in values:
         if v in match:
             continue
-        shared = by_name.get(v.label or v.op)
-        if shared is not None and shared in owner:  # named by its label, as another Value is
+        name = v.label or v.op
+        shared = by_name.get(name)
+        # proof of a merge: the node is named as v would be by its label, and the Value that
+        # holds it has that label too, so draw() gave both the same name
+        if shared in owner and (owner[shared].label or owner[shared].op) == name:
+            merged = True
             loop = (f", and the drawing then has a cycle: {path_of(drawing, cycle)}"
                     if cycle else "")
             findings.append(say(
@@ -282,7 +286,7 @@ def one_node_each(drawing, values, match, say, findings):
             twin = [v for v in values if strength(node, v) >= SWAPPED]
             what = f"a second node for {describe(twin[0])}" if twin else "a node of no Value"
             findings.append(say(f"the node {node.shown} is {what}: draw each Value once"))
-    if cycle and not any("are drawn as one node" in f for f in findings):
+    if cycle and not merged:
         findings.append(say("the drawing has a cycle, which a computation graph never has: "
                             + path_of(drawing, cycle)))
 
