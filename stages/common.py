@@ -29,7 +29,7 @@ PREDICTIONS, TRAIN_REPORT = f"{TRAIN_DIR}/predictions.json", f"{TRAIN_DIR}/READM
 TRAIN_MANIFEST, VIZ_MANIFEST = f"{TRAIN_DIR}/manifest.json", f"{VIZ_DIR}/manifest.json"
 LAB_VIZ, VIZ_REPORT = f"{VIZ_DIR}/viz.py", f"{VIZ_DIR}/README.md"
 GRAPH_SVG, GRAPH_HTML = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html"
-GRAPH_PY = f"{VIZ_DIR}/graph.py"
+GRAPH_PY, GRAPH_CHECK = f"{VIZ_DIR}/graph.py", f"{VIZ_DIR}/graph_check.json"
 N_TENSES = 5  # the network's input and output width: one unit per tense
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
