@@ -163,9 +163,9 @@ def _sha256(path):
 
 
 def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None,
-                   lab_checks=None):
+                   lab_checks=None, model=None):
     """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote, and
-    for train what the lab's checks found. `dirty` counts only the stage's inputs: DVC has
+    for train what the lab's checks found and the network its code built. `dirty` counts only the stage's inputs: DVC has
     deleted its outputs by now."""
     commit, dirty = _git_state([*map(str, inputs), PARAMS, *code_files()])
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
@@ -187,4 +187,5 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
         "metrics": metrics,
         "duration_s": round(duration_s, 6),
         **({"lab_checks": lab_checks} if lab_checks is not None else {}),
+        **({"model": model} if model is not None else {}),
     }
