@@ -25,8 +25,8 @@ from pathlib import Path
 
 from minigrad import get_logger, paused_collector, seed_everything
 from minigrad.drawing import trace
-from stages.common import (LAB_MODEL, LAB_TRAIN, LAB_VIZ, N_TENSES, VERBS, StageError, run_stage,
-                           write_text)
+from stages.common import (LAB_MODEL, LAB_TRAIN, LAB_VIZ, N_TENSES, REFERENCE_CSV, VERBS,
+                           StageError, run_stage, write_text)
 from stages.expression import evaluate
 from stages.lab_checks import learner_call, load
 from stages.params import load_verbs
@@ -45,8 +45,8 @@ LAB = {
     "verify": {"max_loss": 0.5},
     "viz": {"expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4}},
 }
-OUT = "solutions"
-CSV, SVG, PAGE = "reference-loss.csv", "reference-graph.svg", "02-train-tense-logits-ref.md"
+OUT, CSV = REFERENCE_CSV.rsplit("/", 1)  # dvc.yaml's loss plot reads the CSV there
+SVG, PAGE = "reference-graph.svg", "02-train-tense-logits-ref.md"
 TABLE_EPOCHS = (1, 10, 50, 100, 200, 300)
 
 PAGE_TEXT = """\
