@@ -9,11 +9,12 @@ writes, into the folder (solutions/ by default):
 - reference-graph.svg: the answer's viz.py `draw` of the lab's expression, laid out by `dot`;
 - 02-train-tense-logits-ref.md: the page the handout promises, which links the two.
 
-The lab's files are read as HEAD has them (`git show HEAD:<path>`), never from the workspace,
-where a learner's own model.py and train.py may be; the settings are the lab's (LAB below),
-never params.yaml, which a learner edits. The same commit gives the same bytes: nothing
-written depends on the time or the machine, except the SVG, whose comment names the version
-of Graphviz that drew it (tests/pipeline/test_reference.py says how it is compared).
+The lab's files and the verb table are read as HEAD has them (`git show HEAD:<path>`), never
+from the workspace, where a learner's own model.py and train.py may be; the settings are the
+lab's (LAB below), never params.yaml, which a learner edits. The same commit gives the same
+bytes: nothing written depends on the time or the machine, except the SVG, which is dot's
+output as it is (its comment names the Graphviz version, and another version may lay the
+graph out differently; tests/pipeline/test_reference.py says how it is compared).
 """
 
 import argparse
@@ -117,6 +118,8 @@ def run_answer(lab, verbs):
     """The answer trained as the train stage trains it: (losses, predictions)."""
     seed_everything(LAB["seed"])
     model = build_model(lab, LAB["model"]["layer_sizes"], LAB["model"]["init_range"])
+    # no stages.lab_checks.audit, which the train stage runs here: it puts random's state
+    # back, so the curve is the same without it, and the answer has nothing for it to find
     xs, ys = lab.train.xs, lab.train.ys
     losses = train(lab, model, xs, ys, LAB["train"]["lr"], LAB["train"]["epochs"],
                    LAB["train"]["engine"])
