@@ -30,6 +30,8 @@ TRAIN_MANIFEST, VIZ_MANIFEST = f"{TRAIN_DIR}/manifest.json", f"{VIZ_DIR}/manifes
 LAB_VIZ, VIZ_REPORT = f"{VIZ_DIR}/viz.py", f"{VIZ_DIR}/README.md"
 GRAPH_SVG, GRAPH_HTML = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html"
 GRAPH_PY, GRAPH_CHECK = f"{VIZ_DIR}/graph.py", f"{VIZ_DIR}/graph_check.json"
+# the answer's loss per epoch, written by scripts/make_reference.py, drawn beside the run's
+REFERENCE_CSV = "solutions/reference-loss.csv"
 N_TENSES = 5  # the network's input and output width: one unit per tense
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"

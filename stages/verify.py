@@ -7,10 +7,12 @@ why); `make repro` fails on `passed: false`."""
 import csv
 import json
 
-from minigrad import get_logger
-from stages.common import (LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS,
-                           TRAIN_REPORT, VERIFY, read_output, run_stage, write_json, write_text)
 from labcheck.advice import what_to_improve
+from labcheck.conditions import passed, rises, stop_conditions
+from minigrad import get_logger
+from stages.common import (GRAPH_CHECK, LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST,
+                           TRAIN_METRICS, TRAIN_REPORT, VERIFY, VIZ_MANIFEST, read_output,
+                           run_stage, write_json, write_text)
 from stages.params import load_params
 
 log = get_logger("verify")
@@ -39,9 +41,10 @@ def manifest_written(path):
     """Whether the manifest at `path` exists and holds the schema's keys."""
     try:
         with open(path, encoding="utf-8") as f:
-            return all(key in json.load(f) for key in MANIFEST_KEYS)
+            manifest = json.load(f)
     except (OSError, ValueError):
         return False
+    return isinstance(manifest, dict) and all(key in manifest for key in MANIFEST_KEYS)
 
 
 def read_losses(f):

@@ -213,6 +213,7 @@ def test_the_readmes_own_lab_commands_run_as_written_from_skeletons_to_a_passing
     run(plots_diff, lab)
     page = (lab / "dvc_plots/index.html").read_text()
     assert "HEAD" in page and "workspace" in page  # the learner's curve and the answer's
+    assert "solutions/reference-loss.csv" in page  # and the reference, whatever HEAD holds
     shutil.rmtree(lab / "dvc_plots")
     run(checkout, lab)
     assert run(["git", "status", "--porcelain", "--", MODEL, TRAIN, VIZ], lab).stdout == ""
