@@ -217,7 +217,9 @@ def check_lab(paths, layer_sizes, init_range, lr):
             raise LabError(f"{tp}, Block B: `{name}` must be {N_TENSES} lists of {N_TENSES}"
                            f" numbers (or Values), one per tense, each a one-hot row for xs;"
                            f" it holds {count}")
-    check_forward(lab, model, xs[:1])  # a layer fed the wrong inputs is named, not an engine error
+    # a layer fed the wrong number of inputs, or a generator returned, is refused in the lab's
+    # words, not as an engine error
+    check_forward(lab, model, xs[:1])
     outputs = learner_call(lab, "calling model(xs[0]) (Block A)", model, xs[0])
     if not isinstance(outputs, (list, tuple)) or len(outputs) != layer_sizes[-1]:
         raise LabError(f"{mp}: model(x) must return the list of the last layer's"

@@ -13,6 +13,7 @@ Values may show the same op and equal numbers.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ def check_drawing(source, root, path):
         match = match_nodes(drawing, values)
         one_node_each(drawing, values, match, say, result.findings)
         data_then_grad(drawing, match, say, result.findings)
+        shows_ops(drawing, match, say, result.findings)
         edges_from_inputs(drawing, values, match, say, result.findings)
     result.summary = summarize(drawing, values, match)
     return result
@@ -309,6 +311,28 @@ def data_then_grad(drawing, match, say, findings):
                                 f"{v.grad:g}"))
         elif how == 0:
             findings.append(say(f"{where} shows no number that rounds to its data {v.data:g}"))
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def shows_ops(drawing, match, say, findings):
+    """Does each computed Value show the op that made it, in its node or in an op node that
+    feeds it? (A variable may show its name instead; it has no op.)"""
+    blank = []
+    for v, i in match.items():
+        if not v.op:
+            continue
+        near = [drawing.nodes[i].texts] + [drawing.nodes[j].texts for j in drawing.into[i]
+                                           if drawing.is_op_node(j)]
+        # a number's sign is no op: look for it in what the fields show besides numbers
+        if not any(v.op in _NUMBER.sub(" ", text) for texts in near for text in texts):
+            blank.append(v)
+    if blank:
+        findings.append(say(f"{len(blank)} computed value(s) show no op ({', '.join(map(describe, blank[:3]))}"
+                            f"{', ...' if len(blank) > 3 else ''}): the record's first field is"
+                            " the op that made the value, { v._op | data | grad }; a variable"
+                            " shows its label there"))
 
 
 def edges_from_inputs(drawing, values, match, say, findings):

@@ -4,6 +4,7 @@ of the input it received, each Layer's against its neurons' outputs, the MLP's a
 layers applied in turn. The first boundary that differs is the place a finding names.
 """
 
+import copy
 import math
 
 from minigrad import Value
@@ -14,11 +15,17 @@ __all__ = ["check_structure", "check_parameters_shape", "check_objects", "check_
            "fmt"]
 
 
+class NotNumbers(Exception):
+    """What a learner's function returned is not a Value, a number, or a list of them."""
+
+
 def values(thing):
-    """The floats of a Value, a number, or a list of them (a Value alone is a list of one)."""
-    if isinstance(thing, (list, tuple)):
-        return [float(v.data if isinstance(v, Value) else v) for v in thing]
-    return [float(thing.data if isinstance(thing, Value) else thing)]
+    """The floats of a Value, a number, or a list or tuple of them (a Value alone is a list of
+    one); NotNumbers for anything else (a generator, None, a nested list)."""
+    items = thing if isinstance(thing, (list, tuple)) else [thing]
+    if not all(isinstance(v, (Value, int, float)) and not isinstance(v, bool) for v in items):
+        raise NotNumbers(type(thing).__name__)
+    return [float(v.data if isinstance(v, Value) else v) for v in items]
 
 
 def close(xs, refs, rel=1e-9):
@@ -88,9 +95,17 @@ def check_structure(model, path, layer_sizes):
                                " and `b`, a Value (Block A)")
             if len(w) != n_in:
                 gives = "the network's 5 inputs" if i == 1 else f"layer {i - 1}'s {n_in} outputs"
-                raise LabError(f"{path}, Block A, MLP.__init__: layer {i}'s neurons each have"
-                               f" {len(w)} weights, but the layer receives {gives}: build"
-                               f" each layer with n_in = the size of the layer before it")
+                if len(w) == size != n_in and len(w) != N_TENSES:  # one weight per neuron
+                    seen = (f"Block A, Layer.__init__: layer {i}'s neurons each have {len(w)}"
+                            f" weights, as many as the layer has neurons, but the layer"
+                            f" receives {gives}: each Neuron takes the layer's inputs,"
+                            " Neuron(n_in), not its number of outputs")
+                else:
+                    seen = (f"Block A, MLP.__init__ or Layer.__init__: layer {i}'s neurons each"
+                            f" have {len(w)} weights, but the layer receives {gives}: layer"
+                            f" {i} must be built with n_in = {n_in}, the size of what comes"
+                            " before it")
+                raise LabError(f"{path}, {seen}")
         n_in = size
 
 
@@ -227,10 +242,9 @@ class Watch:
         return [c for c in self.calls if c["kind"] == kind and (obj is None or c["obj"] is obj)]
 
 
-def _neuron(neuron, x, act=math.tanh, bias=True, first_only=False):
+def _neuron(neuron, x, act=math.tanh, bias=1, first_only=False):
     pairs = list(zip(neuron.w, x))[:1 if first_only else None]
-    return act((float(neuron.b.data) if bias else 0.0) + sum(float(w.data) * xi
-                                                           for w, xi in pairs))
+    return act(bias * float(neuron.b.data) + sum(float(w.data) * xi for w, xi in pairs))
 
 
 # What a neuron's output may be instead of tanh(b + Σ w·x), each proven when every recorded
@@ -238,7 +252,8 @@ def _neuron(neuron, x, act=math.tanh, bias=True, first_only=False):
 _NEURON_VARIANTS = (
     ("return b + Σ w·x without the tanh", dict(act=lambda s: s),
      "return the sum's `.tanh()` in every neuron"),
-    ("leave the bias out: tanh(Σ w·x)", dict(bias=False), "add b to the sum of w·x"),
+    ("leave the bias out: tanh(Σ w·x)", dict(bias=0), "add b to the sum of w·x"),
+    ("add the bias twice: tanh(2b + Σ w·x)", dict(bias=2), "add b once"),
     ("add only their first weight times its input: tanh(b + w[0]·x[0])",
      dict(first_only=True), "add every w·x to the sum, and apply the tanh after the loop"),
     ("apply relu, not tanh", dict(act=lambda s: max(s, 0.0)), "use `.tanh()`"),
@@ -260,7 +275,19 @@ def _source_of(x, watch, model, network_input):
 
 def check_forward(lab, model, xs):
     """Block A's forward pass on every input, at each boundary, innermost first over all the
-    inputs: [] or the first finding."""
+    inputs, at the model's weights and then on a copy whose biases are not 0 (Block A starts
+    them at 0, where a bias left out or added twice changes nothing): [] or the first finding."""
+    found = _forward_at(lab, model, xs)
+    if found or not all(n.b.data == 0.0 for layer in model.layers for n in layer.neurons):
+        return found
+    twin = copy.deepcopy(model)
+    for k, n in enumerate((n for layer in twin.layers for n in layer.neurons), 1):
+        n.b.data = (-1) ** k * 0.1 * (1 + k % 5)  # small, distinct, of both signs
+    return [f"{finding} (seen with the biases set to values other than 0, on a copy of the"
+            " model, as training makes them)" for finding in _forward_at(lab, twin, xs)]
+
+
+def _forward_at(lab, model, xs):
     path = shown(lab.model.__file__)
     watches = []
     for k, x in enumerate(xs):
@@ -270,17 +297,41 @@ def check_forward(lab, model, xs):
             with watch:
                 watch.out = model(x)
         except Exception:
-            finding = _chaining(path, model, watch, values(x))
+            # a layer given the wrong number of inputs may fail inside the engine (Value.dot
+            # refuses unequal lengths): that is the MLP's chaining, and is named as such
+            finding = _chaining(path, model, watch, values(x)) or _returns(path, model, watch)
             if finding:
-                return [finding]
+                raise LabError(finding) from None
             learner_call(lab, f"calling model(xs[{k}]) (Block A)", model, x)  # its own error
             raise
+        returned = _returns(path, model, watch)
+        if returned:  # nothing to compare: the stages cannot use the model either
+            raise LabError(returned)
     finding = (next(filter(None, (_chaining(path, model, w, x) for w, x, _ in watches)), None)
                or _neurons(path, model, [w for w, _, _ in watches])
                or next(filter(None, (_layers(path, model, w) for w, _, _ in watches)), None)
                or next(filter(None, (_mlp(path, model, w, x, w.out, k) for w, x, k in watches)),
                        None))
     return [finding] if finding else []
+
+
+_RETURNS = {"neuron": ("Neuron.__call__", "a Value"),
+            "layer": ("Layer.__call__", "a list of its neurons' outputs"),
+            "mlp": ("MLP.__call__", "the list of the last layer's outputs")}
+
+
+def _returns(path, model, watch):
+    """Does each Neuron, Layer and the MLP return Values (or a list of them), innermost first?"""
+    for kind in ("neuron", "layer", "mlp"):
+        for c in watch.of(kind):
+            try:
+                values(c["output"])
+            except NotNumbers as err:
+                where_, wanted = _RETURNS[kind]
+                return (f"{path}, Block A, {where_}: it returns a {err}, where Block A returns"
+                        f" {wanted}" + (": build a list, `[...]`, not a generator, `(...)`"
+                                        if str(err) == "generator" else ""))
+    return None
 
 
 def _chaining(path, model, watch, x_values):
@@ -376,6 +427,10 @@ def _mlp(path, model, watch, x_values, out, k):
         x = [_neuron(n, x) for n in layer.neurons]
     if close(got, x):
         return None
+    if close(got, [math.tanh(v) for v in x]):
+        return (f"{path}, Block A, MLP.__call__: model(xs[{k}]) applies tanh once more to the"
+                " last layer's outputs, which its neurons have already passed through tanh:"
+                " return the last layer's outputs as they are")
     for i, layer in enumerate(model.layers[:-1], 1):
         calls = watch.of("layer", layer)
         if calls and calls[0]["output"] is not None and close(got, values(calls[0]["output"])):
@@ -396,11 +451,17 @@ def check_start(lab, model, init_range, takes_range):
         starts = [tuple(values([*n.w, n.b])) for n in layer.neurons]
         if len(starts) > 1 and len(set(starts)) < len(starts):
             same = "all" if len(set(starts)) == 1 else "some"
+            ws = starts[0][:-1]
+            if len(set(ws)) == 1:  # one constant for every weight: nothing was drawn
+                fix = "draw each weight with random.uniform(-1, 1)"
+            else:  # drawn, but the same draws for each neuron: `random` restarted per neuron
+                fix = ("each neuron draws the same numbers, as if `random` were seeded again"
+                       " for each: seed once, before the model is built, and draw every"
+                       " weight anew")
             findings.append(
                 f"{path}, Block A, Neuron: {same} of layer {i}'s {len(starts)} neurons start"
-                f" identical (weights {fmt(list(starts[0][:-1]))}), so they compute the same"
-                " output, get the same gradient and never become different: draw each weight"
-                " with random.uniform(-1, 1)")
+                f" identical (weights {fmt(list(ws))}), so they compute the same output and"
+                f" start from the same gradient where what follows treats them alike: {fix}")
             break
     largest = max(map(abs, weights))
     if largest > bound * (1 + 1e-9):

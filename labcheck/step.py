@@ -79,6 +79,7 @@ def check_steps(lab, model, xs, ys, lr, steps=2):
     finding (the second step is judged only from a right first one)."""
     train_path = shown(lab.train.__file__)
     params = _updated(model)
+    second = copy.deepcopy(model)  # a model the step has never seen, for after the two steps
     inputs, targets = [values(x) for x in xs], [values(y) for y in ys]
     for step in range(1, steps + 1):
         finding = _check_step(lab, model, params, xs, ys, inputs, targets, lr, step)
@@ -86,7 +87,23 @@ def check_steps(lab, model, xs, ys, lr, steps=2):
             return [f"{shown(lab.model.__file__)}, Block A, {finding[1]}"]
         if finding:
             return [f"{train_path}, Block C, {finding}"]
+    # the stages train a model the step has not met before: it must move that one too
+    others = _updated(second)
+    start = [p.data for p in others]
+    expected = _engine_gradient(second, others, inputs, targets)
+    _run_step(lab, second, others, xs, ys, lr, steps + 1)
+    if any(e != 0.0 for e in expected) and all(p.data == s for p, s in zip(others, start)):
+        return [f"{train_path}, Block C: sgd_step moved the first model it was given, but not a"
+                " second one it was then called with: it keeps something from an earlier"
+                " call (model.parameters() kept in a global, say), so the model the pipeline"
+                " trains never moves: read everything from its arguments at each call"]
     return []
+
+
+def _starts(twin):
+    """The step's starting values of the parameters it updates (`twin` is the copy made
+    before it)."""
+    return [p.data for p in _updated(twin)]
 
 
 def _updated(model):
@@ -185,9 +202,23 @@ def _loss_terms(model, watch, tap, inputs, targets):
                     " target: pair them, `zip(pred, target)`")
     k, j = max((key for key in keys if want[key] is not None),
                key=lambda key: abs(got[key] - want[key]))
+    n = len(inputs)
+    for shift in range(1, n):  # each example against another example's targets
+        other = {(k, j): 2 * (outputs[k][j] - targets[(k - shift) % n][j]) for k, j in keys}
+        if len(outputs) == n and close([got[key] for key in keys], [other[key] for key in keys]):
+            return (f"step 2: the loss compares the outputs of xs[k] with the targets of"
+                    f" ys[k - {shift}], not ys[k]: pair each example's outputs with its own"
+                    " targets")
+    for m in outputs:  # one example's outputs against every example's targets
+        one = {(k, j): sum(2 * (outputs[m][j] - targets[i][j]) for i in range(n)) if k == m
+               else 0.0 for k, j in keys}
+        if close([got[key] for key in keys], [one[key] for key in keys]):
+            return (f"step 2: the loss compares the outputs of xs[{m}] alone with the targets of"
+                    " every example: compute each example's outputs, model(x), beside its own"
+                    " targets")
     return (f"step 2: the loss does not change with the outputs as the sum of squared errors"
-            f" does: d(loss)/d(output {j} of example {k}) is {got[k, j]:.6g}, where"
-            f" Σ (p - y)**2 gives 2(p - y) = {want[k, j]:.6g}")
+            f" does: d(loss)/d(output {j} of xs[{k}]) is {got[k, j]:.6g}, where"
+            f" Σ (p - y)**2 gives 2(p - y) = {want[k, j]:.6g} (outputs counted from 0)")
 
 
 def _which(missing, n_examples, n_out):
@@ -220,8 +251,9 @@ def _gradients(model, params, watch, tap, expected):
     if held:
         whose = "every parameter" if len(held) == len(params) else where(model, held)
         return (f"step 3: the gradients add up over epochs: when loss.backward() starts,"
-                f" {whose} still holds the last gradient"
-                f" ({fmt([g for g in starts[0][2] if g != 0.0])}), and backward adds to it:"
+                f" {whose} still {'holds' if whose == 'every parameter' else 'hold'} the"
+                f" last gradient ({fmt([g for g in starts[0][2] if g != 0.0])}), and backward"
+                " adds to it:"
                 " set `p.grad = 0.0` for every parameter before loss.backward()")
     after = ends[-1][2]
     if close(after, expected):
@@ -241,6 +273,13 @@ def _gradients(model, params, watch, tap, expected):
             if isinstance(out, Value):
                 outputs |= {id(node) for node in _graph(out)}
     unused = [p for p in cut if id(p) not in outputs]
+    leaves = [c for c in watch.of("neuron") if isinstance(c["output"], Value)
+              and not c["output"].inputs]
+    if unused and leaves:  # a neuron's output with no graph behind it: made from a number
+        return ("Neuron.__call__", "Neuron.__call__: each neuron returns a new Value with no"
+                " graph behind it (made from a plain number, such as Value(math.tanh(...))"
+                " of a `.data`), so backward cannot reach any w or b and nothing trains:"
+                " compute the output with Value ops, the sum's `.tanh()`")
     if unused:  # the model's own outputs do not reach them: Block A's neuron leaves them out
         return ("Neuron.__call__", f"Neuron.__call__: the model's outputs do not depend on"
                 f" {where(model, unused)} (no output's graph reaches them, so their gradient"
@@ -276,9 +315,11 @@ def _update(lab, model, twin, params, tap, moved, expected, lr, xs, ys, step):
     first_start = tap.events.index(tap.of("start")[0])
     last_end = len(tap.events) - 1 - tap.events[::-1].index(tap.of("end")[-1])
     if not writes:
-        return ("step 5: no parameter's `.data` is assigned in the step, so nothing moves"
-                " (`p = p - ...` makes a new Value and leaves the parameter as it was):"
-                " update each in place, `p.data -= lr * p.grad`")
+        return ("step 5: no parameter's `.data` is assigned in the step, so nothing moves:"
+                " make sure the update runs (after loss.backward(), before any `return`) and"
+                " assigns each parameter's own `.data`, as `p.data -= lr * p.grad` does"
+                " (`p = p - ...` or `p -= ...` makes a new Value and leaves the parameter as"
+                " it was)")
     order = [i for i, e in enumerate(tap.events) if e[0] == "data"]
     if all(i < first_start for i in order):
         zero = all(e[2] == 0.0 for e in writes)
@@ -310,6 +351,9 @@ def _update(lab, model, twin, params, tap, moved, expected, lr, xs, ys, step):
     if still and others and close(*zip(*others)):
         return (f"step 5: {len(still)} of the {len(params)} parameters did not move"
                 f" ({where(model, still)}): update every parameter of model.parameters()")
+    if close(moved, [-lr * s for s in _starts(twin)]):
+        return ("step 5: each parameter moves by -lr × its own value, not its gradient:"
+                " `p.data -= lr * p.grad`")
     if close(moved, [lr * e for e in expected]):
         return ("step 5: the update goes uphill, +lr × gradient: step against the gradient,"
                 " `p.data -= lr * p.grad`")

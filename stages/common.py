@@ -169,7 +169,9 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
     """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote, and
     for train what the lab's checks found and the network its code built. `dirty` counts only the stage's inputs: DVC has
     deleted its outputs by now."""
-    commit, dirty = _git_state([*map(str, inputs), PARAMS, *code_files()])
+    # the checker judged the run (its findings are in it): its files are hashed with the inputs
+    inputs = [*map(str, inputs), *(f for f in code_files() if f.startswith("labcheck/"))]
+    commit, dirty = _git_state([*inputs, PARAMS, *code_files()])
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
     command = [Path(sys.executable).name, *(["-m", spec.name] if spec else sys.argv[:1])]
     packages = ("minigrad", "dvc", "matplotlib", "graphviz", "ruamel.yaml")

@@ -1,12 +1,13 @@
-"""A learner's own lab (beginner_lab/, written from the handout alone by someone who had not
-read the checker) and the slips that learner then made in it, one small edit each, as a
-beginner types them. Each slip comes with what the finding must say and the fix that finding
+"""Two learners' own labs (beginner_lab/ and second_lab/, each written from the handout alone
+by someone who had not read the checker) and the slips each then made in it, one small edit
+each, as a beginner types them. Each slip comes with what the finding must say and the fix that finding
 names, as an edit of the file with the slip: the tests apply it, and the finding must go.
 (None as the fix: the finding names no edit, only the place and what was seen.)"""
 
 from pathlib import Path
 
 LAB = Path(__file__).parent / "beginner_lab"
+SECOND_LAB = Path(__file__).parent / "second_lab"
 MODEL, TRAIN = "07-train-tense-logits/model.py", "07-train-tense-logits/train.py"
 VIZ = "07-visualize-graph/viz.py"
 
@@ -84,15 +85,88 @@ SLIPS = [
 ]
 
 
+# the second learner's slips, in second_lab/
+SECOND_SLIPS = [
+    ("backward called twice", "C", TRAIN, "    loss.backward()\n",
+     "    loss.backward()\n    loss.backward()\n", "step 4: backward() runs 2 times on the same loss",
+     ("    loss.backward()\n    loss.backward()\n", "    loss.backward()\n")),
+    ("only the last layer's gradients zeroed", "C", TRAIN, "    for p in params:\n        p.grad = 0.0",
+     "    for p in model.layers[-1].parameters():\n        p.grad = 0.0",
+     "step 3: the gradients add up over epochs: when loss.backward() starts, layer 1's weights,"
+     " layer 1's biases still hold", ("model.layers[-1].parameters():\n        p.grad",
+                                      "params:\n        p.grad")),
+    ("each Neuron made with the layer's size", "A", MODEL,
+     "Neuron(n_in, init_range) for _ in range(n_out)",
+     "Neuron(n_out, init_range) for _ in range(n_out)",
+     "Layer.__init__: layer 1's neurons each have 4 weights, as many as the layer has neurons",
+     ("Neuron(n_out, init_range)", "Neuron(n_in, init_range)")),
+    ("tanh again on the MLP's output", "A", MODEL, "            h = layer(h)\n        return h",
+     "            h = layer(h)\n        return [o.tanh() for o in h]",
+     "applies tanh once more to the last layer's outputs",
+     ("        return [o.tanh() for o in h]", "        return h")),
+    ("lr applied twice", "C", TRAIN, "        p.data -= lr * p.grad",
+     "        step = lr * p.grad\n        p.data -= lr * step",
+     "each parameter moves by -0.0025 × its gradient, 0.05 times -lr × gradient",
+     ("p.data -= lr * step", "p.data -= step")),
+    ("every target against the last example's outputs", "C", TRAIN,
+     "    for x, y in zip(xs, ys):\n        out = model(x)\n        for o, t in zip(out, y):",
+     "    for x in xs:\n        out = model(x)\n    for y in ys:\n        for o, t in zip(out, y):",
+     "the loss compares the outputs of xs[4] alone with the targets of every example",
+     ("    for x in xs:\n        out = model(x)\n    for y in ys:\n",
+      "    for x, y in zip(xs, ys):\n        out = model(x)\n")),
+    ("the bias added twice", "A", MODEL, "        return pre.tanh()",
+     "        return (pre + self.b).tanh()", "every layer's neurons add the bias twice",
+     ("        return (pre + self.b).tanh()", "        return pre.tanh()")),
+    ("parameters kept from the first call", "C", TRAIN,
+     "def sgd_step(model, xs, ys, lr):\n    loss = total_loss(model, xs, ys)\n"
+     "    params = model.parameters()\n",
+     "_params = None\n\n\ndef sgd_step(model, xs, ys, lr):\n    loss = total_loss(model, xs, ys)\n"
+     "    global _params\n    if _params is None:\n        _params = model.parameters()\n"
+     "    params = _params\n", "sgd_step moved the first model it was given, but not a second",
+     ("    global _params\n    if _params is None:\n        _params = model.parameters()\n"
+      "    params = _params\n", "    params = model.parameters()\n")),
+    ("the output rebuilt from a float", "A", MODEL, "        return pre.tanh()",
+     "        import math\n        return Value(math.tanh(pre.data))",
+     "each neuron returns a new Value with no graph behind it",
+     ("        import math\n        return Value(math.tanh(pre.data))", "        return pre.tanh()")),
+    ("the update by the value, not the gradient", "C", TRAIN, "        p.data -= lr * p.grad",
+     "        p.data -= lr * p.data", "each parameter moves by -lr × its own value",
+     ("p.data -= lr * p.data", "p.data -= lr * p.grad")),
+    ("each example against the previous one's targets", "C", TRAIN,
+     "    for x, y in zip(xs, ys):\n        out = model(x)",
+     "    for i, x in enumerate(xs):\n        y = ys[i - 1]\n        out = model(x)",
+     "compares the outputs of xs[k] with the targets of ys[k - 1]",
+     ("        y = ys[i - 1]\n", "        y = ys[i]\n")),
+    ("the update after a return", "C", TRAIN, "    loss.backward()\n",
+     "    loss.backward()\n    return loss\n", "step 5: no parameter's `.data` is assigned in the step",
+     ("    loss.backward()\n    return loss\n", "    loss.backward()\n")),
+    ("a Layer that returns a generator", "A", MODEL, "        return [n(xs) for n in self.neurons]",
+     "        return (n(xs) for n in self.neurons)", "Layer.__call__: it returns a generator",
+     ("        return (n(xs) for n in self.neurons)", "        return [n(xs) for n in self.neurons]")),
+    ("a record without the op", "E", VIZ, "label=f\"{{ {v._op or 'leaf'} | data",
+     "label=f\"{{ data", "4 computed value(s) show no op",
+     ("label=f\"{{ data", "label=f\"{{ {v._op or 'leaf'} | data")),
+    ("an edge from the first input only", "E", VIZ,
+     "        for u in v._prev:\n            g.edge(str(id(u)), nid)",
+     "        if v._prev:\n            g.edge(str(id(v._prev[0])), nid)",
+     "no edge from input to result: `b` = 3 -> `*` = 6",
+     ("        if v._prev:\n            g.edge(str(id(v._prev[0])), nid)",
+      "        for u in v._prev:\n            g.edge(str(id(u)), nid)")),
+]
+
+
 def write(folder, slip=None, fix=None):
-    """beginner_lab/ copied into `folder`, with a slip (its name) and its fix applied."""
+    """A learner's lab copied into `folder` (the one the slip, by name, was made in), with the
+    slip and its fix applied."""
     folder = Path(folder)
-    for path in LAB.rglob("*.py"):
-        target = folder / path.relative_to(LAB)
+    lab, table = ((SECOND_LAB, SECOND_SLIPS) if any(s[0] == slip for s in SECOND_SLIPS)
+                  else (LAB, SLIPS))
+    for path in lab.rglob("*.py"):
+        target = folder / path.relative_to(lab)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(path.read_text())
     if slip:
-        name, block, file, old, new, said, named = next(s for s in SLIPS if s[0] == slip)
+        name, block, file, old, new, said, named = next(s for s in table if s[0] == slip)
         edits = [(old, new)] + ([named] if fix else [])
         text = (folder / file).read_text()
         for before, after in edits:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import labcheck
-from beginner_slips import SLIPS, write
+from beginner_slips import SECOND_SLIPS, SLIPS, write
 from labcheck.graph import check_drawing
 from labcheck.run import lab_paths
 from minigrad import Value, seed_everything
@@ -39,7 +39,14 @@ def test_the_beginners_own_lab_has_no_findings(tmp_path):
     assert findings(write(tmp_path)) == []
 
 
-@pytest.mark.parametrize("slip", SLIPS, ids=[s[0] for s in SLIPS])
+def test_the_second_learners_own_lab_has_no_findings(tmp_path):
+    assert findings(write(tmp_path, SECOND_SLIPS[0][0], fix=True)) == []  # slipped and mended
+
+
+ALL = SLIPS + SECOND_SLIPS
+
+
+@pytest.mark.parametrize("slip", ALL, ids=[s[0] for s in ALL])
 def test_each_slip_is_named_at_its_place(tmp_path, slip):
     name, block, file, old, new, said, named = slip
     found = findings(write(tmp_path, name))
@@ -48,6 +55,6 @@ def test_each_slip_is_named_at_its_place(tmp_path, slip):
     assert said in found[0], found[0]
 
 
-@pytest.mark.parametrize("slip", [s for s in SLIPS if s[6]], ids=[s[0] for s in SLIPS if s[6]])
+@pytest.mark.parametrize("slip", [s for s in ALL if s[6]], ids=[s[0] for s in ALL if s[6]])
 def test_the_fix_each_finding_names_makes_it_go(tmp_path, slip):
     assert findings(write(tmp_path, slip[0], fix=True)) == []

@@ -115,7 +115,7 @@ MISTAKES = [
     ("the tanh forgotten", "model.py", "self.b).tanh()", "self.b)",
      "every layer's neurons return b + Σ w·x without the tanh", ("self.b)", "self.b).tanh()")),
     ("the bias left out of the sum", "model.py", "Value.dot(self.w, x, self.b)",
-     "Value.dot(self.w, x, 0.0)", "outputs do not depend on layer 1's biases, layer 2's biases",
+     "Value.dot(self.w, x, 0.0)", "every layer's neurons leave the bias out",
      ("Value.dot(self.w, x, 0.0)", "Value.dot(self.w, x, self.b)")),
     ("parameters() without the biases", "model.py", "return [self.b] + self.w",
      "return self.w", "missing: layer 1's biases, layer 2's biases",
