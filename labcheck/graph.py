@@ -329,7 +329,8 @@ def shows_ops(drawing, match, say, findings):
         if not any(v.op in _NUMBER.sub(" ", text) for texts in near for text in texts):
             blank.append(v)
     if blank:
-        findings.append(say(f"{len(blank)} computed value(s) show no op ({', '.join(map(describe, blank[:3]))}"
+        named = ", ".join(map(describe, blank[:3]))
+        findings.append(say(f"{len(blank)} computed value(s) show no op ({named}"
                             f"{', ...' if len(blank) > 3 else ''}): the record's first field is"
                             " the op that made the value, { v._op | data | grad }; a variable"
                             " shows its label there"))

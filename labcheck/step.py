@@ -164,7 +164,8 @@ def _loss_terms(model, watch, tap, inputs, targets):
     total = len(keys)
     loss = sum(r.data for r in roots)
     sse = sum((outputs[k][j] - targets[k][j]) ** 2 for k, j in keys if k in outputs)
-    if len(outputs) == len(inputs) and all(got[key] == 0.0 for key in keys) and close([loss], [sse]):
+    unmoved = all(got[key] == 0.0 for key in keys)
+    if len(outputs) == len(inputs) and unmoved and close([loss], [sse]):
         return (f"step 2: the loss has the right value ({loss:.6g}) but does not change with"
                 " any output: its graph does not reach the model's outputs, so backward gives"
                 " every parameter 0. Somewhere between the outputs and the loss a Value became"
@@ -288,7 +289,8 @@ def _gradients(model, params, watch, tap, expected):
                 " tanh(b + Σ w·x)")
     if cut:
         every = len(cut) == len(params)
-        return (f"step 4: the loss does not depend on {'any parameter' if every else where(model, cut)}"
+        which = "any parameter" if every else where(model, cut)
+        return (f"step 4: the loss does not depend on {which}"
                 " (its graph does not reach them, so their gradient stays 0): somewhere between"
                 " the weights and the loss a Value became a plain number (`.data`, float(),"
                 " Value(...) of a result); keep every step a Value op")

@@ -167,8 +167,8 @@ def _sha256(path):
 def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None,
                    lab_checks=None, model=None):
     """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote, and
-    for train what the lab's checks found and the network its code built. `dirty` counts only the stage's inputs: DVC has
-    deleted its outputs by now."""
+    for train what the lab's checks found and the network its code built. `dirty` counts
+    only the stage's inputs: DVC has deleted its outputs by now."""
     # the checker judged the run (its findings are in it): its files are hashed with the inputs
     inputs = [*map(str, inputs), *(f for f in code_files() if f.startswith("labcheck/"))]
     commit, dirty = _git_state([*inputs, PARAMS, *code_files()])
