@@ -9,6 +9,7 @@ import copy
 
 import minigrad
 from minigrad import Value
+from minigrad.drawing import trace
 from labcheck.contract import learner_call, shown
 from labcheck.model import Watch, block_a_params, close, fmt, values, where
 
@@ -266,13 +267,13 @@ def _gradients(model, params, watch, tap, expected):
                 f" gradient is {times} × the engine's: call loss.backward() once per loss")
     in_graph = set()
     for root in roots:
-        in_graph |= {id(node) for node in _graph(root)}
+        in_graph |= {id(node) for node in trace(root)[0]}
     cut = [p for p, e in zip(params, expected) if id(p) not in in_graph and e != 0.0]
     outputs = set()
     for c in watch.of("mlp"):
         for out in (c["output"] if isinstance(c["output"], (list, tuple)) else [c["output"]]):
             if isinstance(out, Value):
-                outputs |= {id(node) for node in _graph(out)}
+                outputs |= {id(node) for node in trace(out)[0]}
     unused = [p for p in cut if id(p) not in outputs]
     leaves = [c for c in watch.of("neuron") if isinstance(c["output"], Value)
               and not c["output"].inputs]
@@ -297,16 +298,6 @@ def _gradients(model, params, watch, tap, expected):
     i = max(range(len(params)), key=lambda k: abs(after[k] - expected[k]))
     return (f"step 4: after backward, the gradient of {where(model, [params[i]])} is"
             f" {after[i]:.6g}, where the engine's is {expected[i]:.6g}")
-
-
-def _graph(root):
-    seen, todo = {id(root): root}, [root]
-    while todo:
-        for child in todo.pop().inputs:
-            if id(child) not in seen:
-                seen[id(child)] = child
-                todo.append(child)
-    return seen.values()
 
 
 # -- step 5: each parameter's move ----------------------------------------------------------
