@@ -128,10 +128,10 @@ def test_changing_lr_reruns_train_predict_verify_only(reproduced):
 
 
 @pytest.mark.slow
-def test_changing_viz_values_reruns_viz_only(reproduced):
+def test_changing_viz_values_reruns_viz_and_the_verify_that_judges_its_drawing(reproduced):
     set_param(reproduced, "viz", "values", {"a": 1, "b": 3, "c": 4})
     result = run(["dvc", "repro"], reproduced)
-    assert ran_stages(result.stdout) == ["check_params", "viz"]
+    assert ran_stages(result.stdout) == ["check_params", "viz", "verify"]
     _, nodes = svg_nodes(reproduced / VIZ / "graph.svg")
     leaf_a = [texts for texts in nodes.values() if texts[0] == "a"]
     assert leaf_a[0][1] == "1.0000"
