@@ -244,3 +244,23 @@ def test_the_starter_skeletons_are_refused_at_block_a(tmp_path):
     with pytest.raises(lab_checks.LabError) as refused:
         lab_checks.check_lab(paths, [4, 5], 1.0, 0.05)
     assert "still to write: Block A: MLP.__init__" in str(refused.value)
+
+
+def test_a_one_neuron_layer_that_returns_a_value_has_no_findings(tmp_path):
+    """micrograd's Layer returns a lone neuron's output as a Value, not a list of one; with a
+    one-neuron hidden layer (model.layer_sizes [1, 5]) that is still the lab's network."""
+    model = MODEL.replace("        return [n(x) for n in self.neurons]\n",
+                          "        outs = [n(x) for n in self.neurons]\n"
+                          "        return outs[0] if len(outs) == 1 else outs\n")
+    model = model.replace("        return Value.dot(self.w, x, self.b).tanh()\n",
+                          "        x = [x] if isinstance(x, Value) else x\n"
+                          "        return Value.dot(self.w, x, self.b).tanh()\n")
+    assert model.count("outs[0]") == 1 and model.count("[x] if") == 1
+    (tmp_path / "model.py").write_text(textwrap.dedent(model))
+    (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN))
+    paths = {"model": tmp_path / "model.py", "train": tmp_path / "train.py"}
+    lab_checks.check_lab(paths, [1, 5], 1.0, 0.05)
+    lab = lab_checks.load(paths["model"], paths["train"])
+    seed_everything(42)
+    model = lab.model.MLP(5, [1, 5])
+    assert lab_checks.audit(lab, model, lab.train.xs, lab.train.ys, 0.05, 1.0) == []
