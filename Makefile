@@ -14,6 +14,7 @@ export PATH := $(BIN):$(PATH)
 
 setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 	@scripts/install-graphviz.sh
+	@scripts/install-bubblewrap.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
