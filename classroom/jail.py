@@ -138,8 +138,9 @@ def _system_binds() -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    # The dynamic linker's cache is the one file of /etc a program needs to start.
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+    # The dynamic linker's cache is the one file of /etc a program needs to start; /etc is
+    # made by hand, as bwrap would make it 0700 root, which the linker as nobody cannot cross.
+    args += ["--perms", "0755", "--dir", "/etc", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
              "--proc", "/proc", "--dev", "/dev"]
     return args
 
