@@ -5,7 +5,7 @@ on success, the fixed marker file."""
 from minigrad import get_logger
 from stages.common import (CHECKED, LAB_MODEL, LAB_TRAIN, LAB_VIZ, PARAMS, run_stage,
                            write_text)
-from stages.lab_checks import check_lab
+from labcheck import check_lab
 from stages.params import load_params
 
 log = get_logger("check_params")

@@ -15,6 +15,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from labcheck import LabError
 from minigrad import get_logger
 
 # The pipeline's files, as dvc.yaml's `vars` name them (a test holds the two together).
@@ -28,7 +29,7 @@ PREDICTIONS, TRAIN_REPORT = f"{TRAIN_DIR}/predictions.json", f"{TRAIN_DIR}/READM
 TRAIN_MANIFEST, VIZ_MANIFEST = f"{TRAIN_DIR}/manifest.json", f"{VIZ_DIR}/manifest.json"
 LAB_VIZ, VIZ_REPORT = f"{VIZ_DIR}/viz.py", f"{VIZ_DIR}/README.md"
 GRAPH_SVG, GRAPH_HTML = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html"
-GRAPH_PY = f"{VIZ_DIR}/graph.py"
+GRAPH_PY, GRAPH_CHECK = f"{VIZ_DIR}/graph.py", f"{VIZ_DIR}/graph_check.json"
 N_TENSES = 5  # the network's input and output width: one unit per tense
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
@@ -48,17 +49,17 @@ def _raise_terminated(signum, frame):
 
 
 def run_stage(main, name):
-    """Run main(); a StageError, a missing package, Ctrl-C or SIGTERM end in one logged
-    line and exit 1, 130 or 143, never a traceback."""
+    """Run main(); a StageError or the checker's LabError, a missing package, Ctrl-C or
+    SIGTERM end in one logged line and exit 1, 130 or 143, never a traceback."""
     log = get_logger(name)
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         main()
-    except StageError as err:
+    except (StageError, LabError) as err:
         log.error(str(err))
         sys.exit(1)
     except ModuleNotFoundError as err:
-        if err.name is None or err.name.split(".")[0] in ("minigrad", "stages"):
+        if err.name is None or err.name.split(".")[0] in ("minigrad", "stages", "labcheck"):
             raise  # our own code is broken: a bug, whose traceback helps
         log.error(f"the Python package `{err.name}` is not installed in {sys.executable}: run"
                   " `make setup`, or activate the project's venv (`source .venv/bin/activate`)"
@@ -146,13 +147,13 @@ def _version(package):
 
 
 def code_files(root="."):
-    """The project's own Python files (engine, stages, lab) this process has imported."""
+    """The project's own Python files (engine, checker, stages, lab) this process has imported."""
     root, found = Path(root).resolve(), set()
     for module in list(sys.modules.values()):
         if getattr(module, "__file__", None):
             path = Path(module.__file__).resolve()
             if path.is_relative_to(root) and path.relative_to(root).parts[0] in (
-                    "minigrad", "stages", "experiments"):
+                    "minigrad", "labcheck", "stages", "experiments"):
                 found.add(str(path.relative_to(root)))
     return sorted(found)
 

@@ -7,7 +7,7 @@ import math
 from minigrad import get_logger
 from stages.common import (CONFUSION, DATASET, LAB_MODEL, LAB_TRAIN, MODEL, PREDICTIONS,
                            read_output, run_stage, write_json)
-from stages.lab_checks import learner_call, load
+from labcheck import learner_call, load
 from stages.params import load_params
 
 log = get_logger("predict")

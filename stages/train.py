@@ -1,7 +1,7 @@
 """Stage train: the lab's model and training step on params.yaml's settings, and the run's
 files. `train.engine: compiled` replays the lab's total_loss as the Python minigrad.compile
 writes: the same losses, bit for bit. Before the epochs, two of the lab's steps are checked
-against the engine (stages/lab_checks.audit); what differs is logged, recorded in the
+against the engine (labcheck.audit); what differs is logged, recorded in the
 manifest for verify, and fails the run, which still trains so that its curve shows what the
 mistake does. The training time goes in the manifest, not the metrics, which must be the same
 on every run."""
@@ -14,7 +14,8 @@ from minigrad import get_logger, paused_collector, seed_everything
 from stages.common import (LAB_MODEL, LAB_TRAIN, LOSS_CSV, LOSS_PNG, MODEL, N_TENSES, PARAMS,
                            TRAIN_DIR, TRAIN_MANIFEST, TRAIN_METRICS, StageError, atomic_path,
                            build_manifest, run_stage, write_json, write_text)
-from stages.lab_checks import audit, init_range_note, learner_call, load, mlp_kwargs
+from labcheck import audit, init_range_note, learner_call, load, mlp_kwargs
+from labcheck.run import eager_step
 from stages.params import load_params
 
 log = get_logger("train")
@@ -43,22 +44,11 @@ def train(lab, model, xs, ys, lr, epochs, engine="eager", findings=()):
     makes of its total_loss (`compiled`); a StageError at the first that is not finite,
     which blames train.lr only when the lab's checks found no mistake in its code."""
     parameters, losses = model.parameters(), []
-    sgd_step, total_loss = lab.train.sgd_step, lab.train.total_loss
-
-    returns_loss = None  # whether sgd_step returns its loss: the first step tells
-
-    def eager_step():
-        # each epoch's loss is the one it starts from, as the lab logs it; for a step that
-        # returns nothing, total_loss computes it before the step
-        nonlocal returns_loss
-        before = None if returns_loss else total_loss(model, xs, ys)
-        loss = sgd_step(model, xs, ys, lr)
-        if returns_loss is None:
-            returns_loss = loss is not None
-        return before if loss is None else loss
+    total_loss = lab.train.total_loss
+    eager = eager_step(lab, model, xs, ys, lr)  # each epoch's loss is the one it starts from
 
     with paused_collector():  # the graphs hold no cycles: see minigrad/collector.py
-        step = eager_step if engine == "eager" else learner_call(
+        step = eager if engine == "eager" else learner_call(
             lab, "compiling total_loss(model, xs, ys) (train.engine: compiled)",
             minigrad.compile, lambda: total_loss(model, xs, ys), parameters, lr=lr)
         for epoch in range(1, epochs + 1):

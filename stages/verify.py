@@ -9,7 +9,7 @@ import json
 from minigrad import get_logger
 from stages.common import (LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS,
                            TRAIN_REPORT, VERIFY, read_output, run_stage, write_json, write_text)
-from stages.lab_checks import what_to_improve
+from labcheck.advice import what_to_improve
 from stages.params import load_params
 
 log = get_logger("verify")

@@ -77,8 +77,8 @@ ANSWER = _committed_answer()
 
 
 def answer_lab(viz=False):
-    """The committed answer's files, loaded as the stages load the lab's (a lab_checks.Lab)."""
-    from stages.lab_checks import load
+    """The committed answer's files, loaded as the stages load the lab's (a labcheck.Lab)."""
+    from labcheck import load
 
     model, train, viz_py = (ANSWER / name for name in LAB_FILES)
     return load(model, train, viz_py if viz else None)

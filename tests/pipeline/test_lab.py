@@ -11,8 +11,8 @@ import pytest
 
 from conftest import LAB_FILES, REPO
 from minigrad import Value, seed_everything
-from stages import lab_checks
-from stages.lab_checks import LabError, learner_call
+import labcheck as lab_checks
+from labcheck import LabError, learner_call
 
 PATHS = dict(zip(("model", "train", "viz"), (REPO / name for name in LAB_FILES)))
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]
@@ -69,7 +69,7 @@ def test_block_b_xs_are_the_five_one_hot_tenses_and_ys_their_plus_minus_one_targ
 
 
 def test_block_c_two_steps_agree_with_what_the_engine_computes():
-    """The pipeline's own check (stages/lab_checks.audit): outputs, loss, gradients and
+    """The pipeline's own check (labcheck.audit): outputs, loss, gradients and
     update of two of the lab's steps against minigrad's at the same weights."""
     loaded = call(None, None, lab_checks.check_lab, PATHS, [4, 5], 1.0, 0.05)
     model = the_labs_model(loaded)

@@ -1,4 +1,4 @@
-"""stages.lab_checks on a learner's own lab: written unlike the shipped answer (bias listed
+"""labcheck on a learner's own lab: written unlike the shipped answer (bias listed
 first, Value.dot, the gradients zeroed after the update, a step that returns nothing, no
 init_range), then with one mistake planted at a time, each named by its own cause."""
 
@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from minigrad import seed_everything
-from stages import lab_checks
+import labcheck as lab_checks
 
 MODEL = '''
 import random
@@ -94,56 +94,77 @@ def draw(root):
     return dot
 '''
 
-# (mistake, file, the learner's line, the line with the mistake, what the finding must say)
+# (mistake, file, the learner's line, the line with the mistake, what the finding must say,
+#  the fix the finding names, as an edit (old, new) of the file with the mistake)
 MISTAKES = [
     ("the gradients never zeroed", "train.py", "        p.grad = 0.0\n", "",
-     "the gradients add up over epochs"),
+     "step 3: the gradients add up over epochs",
+     ("    loss.backward()\n", "    for p in model.parameters():\n        p.grad = 0.0\n"
+      "    loss.backward()\n")),
     ("every weight Value(0.0)", "model.py", "Value(random.uniform(-1, 1))", "Value(0.0)",
-     "neurons start identical"),
+     "neurons start identical", ("[Value(0.0)", "[Value(random.uniform(-1, 1))")),
     ("the first output of each example", "train.py", "zip(model(x), y)",
-     "zip(model(x)[:1], y[:1])", "covers 5 of the 25 outputs"),
-    ("p.data += lr * p.grad", "train.py", "p.data -= lr", "p.data += lr", "uphill"),
+     "zip(model(x)[:1], y[:1])", "covers 5 of the 25 outputs: the first output of each example",
+     ("zip(model(x)[:1], y[:1])", "zip(model(x), y)")),
+    ("p.data += lr * p.grad", "train.py", "p.data -= lr", "p.data += lr", "uphill",
+     ("p.data += lr * p.grad", "p.data -= lr * p.grad")),
     ("uniform(-6, 6)", "model.py", "random.uniform(-1, 1)", "random.uniform(-6, 6)",
-     "outside uniform(-1, 1)"),
+     "outside uniform(-1, 1)", ("random.uniform(-6, 6)", "random.uniform(-1, 1)")),
     ("0/1 targets", "train.py", "1.0 if i == j else -1.0", "1.0 if i == j else 0.0",
-     "the targets are 0/1"),
-    ("the tanh forgotten", "model.py", "self.b).tanh()", "self.b)", "the tanh is missing"),
+     "the targets are 0/1", ("1.0 if i == j else 0.0", "1.0 if i == j else -1.0")),
+    ("the tanh forgotten", "model.py", "self.b).tanh()", "self.b)",
+     "every layer's neurons return b + Σ w·x without the tanh", ("self.b)", "self.b).tanh()")),
     ("the bias left out of the sum", "model.py", "Value.dot(self.w, x, self.b)",
-     "Value.dot(self.w, x, 0.0)", "does not depend on layer 1's biases, layer 2's biases"),
+     "Value.dot(self.w, x, 0.0)", "outputs do not depend on layer 1's biases, layer 2's biases",
+     ("Value.dot(self.w, x, 0.0)", "Value.dot(self.w, x, self.b)")),
     ("parameters() without the biases", "model.py", "return [self.b] + self.w",
-     "return self.w", "missing: layer 1's biases, layer 2's biases"),
+     "return self.w", "missing: layer 1's biases, layer 2's biases",
+     ("return self.w", "return self.w + [self.b]")),
     ("a hard-coded lr of 0.1", "train.py", "p.data -= lr * p.grad", "p.data -= 0.1 * p.grad",
-     "moved by -0.1 × its gradient"),
+     "moves by -0.1 × its gradient whatever lr sgd_step is given",
+     ("p.data -= 0.1 * p.grad", "p.data -= lr * p.grad")),
     ("the mean, not the sum", "train.py", "    return loss\n", "    return loss / 25\n",
-     "the mean of the 25 squared errors"),
+     "the mean of the 25 squared errors", ("    return loss / 25\n", "    return loss\n")),
     ("only the last layer updated", "train.py", "for p in model.parameters():",
-     "for p in model.layers[-1].parameters():", "24 of the 49 parameters did not move"),
+     "for p in model.layers[-1].parameters():", "24 of the 49 parameters did not move",
+     ("for p in model.layers[-1].parameters():", "for p in model.parameters():")),
     ("absolute errors", "train.py", "(out - target) ** 2", "abs(out - target)",
-     "absolute errors"),
+     "absolute errors", ("abs(out - target)", "(out - target) ** 2")),
     ("the loss cut from the graph", "train.py", "(out - target) ** 2",
-     "Value((out.data - target.data) ** 2)", "does not depend on any parameter"),
+     "Value((out.data - target.data) ** 2)", "its graph does not reach the model's outputs",
+     ("Value((out.data - target.data) ** 2)", "(out - target) ** 2")),
     ("the loss over 4 of the 5 examples", "train.py", "zip(xs, ys)", "zip(xs[:-1], ys[:-1])",
-     "covers 20 of the 25 outputs: every example but the last"),
+     "covers 20 of the 25 outputs: every example but the last",
+     ("zip(xs[:-1], ys[:-1])", "zip(xs, ys)")),
     ("the update before backward", "train.py",
      "    loss.backward()\n    for p in model.parameters():\n        p.data -= lr * p.grad\n"
      "        p.grad = 0.0\n",
      "    for p in model.parameters():\n        p.data -= lr * p.grad\n        p.grad = 0.0\n"
-     "    loss.backward()\n", "no parameter moved in the step: after loss.backward() (step 4)"),
+     "    loss.backward()\n",
+     "the update runs before loss.backward(), while every gradient is still 0",
+     ("    for p in model.parameters():\n        p.data -= lr * p.grad\n        p.grad = 0.0\n"
+      "    loss.backward()\n",
+      "    loss.backward()\n    for p in model.parameters():\n        p.data -= lr * p.grad\n"
+      "        p.grad = 0.0\n")),
+    # the update reads gradients kept from before backward; with no zeroing at all, step 3 is
+    # the first boundary that differs, and zeroing before backward alone mends the step
     ("the previous epoch's gradients", "train.py",
      "    loss.backward()\n    for p in model.parameters():\n        p.data -= lr * p.grad\n"
      "        p.grad = 0.0\n",
      "    used = [p.grad for p in model.parameters()]\n    loss.backward()\n"
      "    for p, g in zip(model.parameters(), used if any(used) else [p.grad for p in"
      " model.parameters()]):\n        p.data -= lr * g\n",
-     "the update uses the previous epoch's gradients"),
+     "step 3: the gradients add up over epochs",
+     ("    used = [p.grad", "    for p in model.parameters():\n        p.grad = 0.0\n"
+      "    used = [p.grad")),
 ]
 
 
-def write_lab(folder, replace=None):
+def write_lab(folder, replace=None, fix=None):
     files = {"model.py": MODEL, "train.py": TRAIN, "viz.py": VIZ}
-    if replace:
-        name, old, new = replace
-        assert old in files[name], old
+    for edit in filter(None, (replace, fix)):
+        name, old, new = edit
+        assert files[name].count(old) == 1, old
         files[name] = files[name].replace(old, new)
     for name, text in files.items():
         (folder / name).write_text(textwrap.dedent(text))
@@ -178,11 +199,22 @@ def test_the_audit_leaves_randoms_state_as_it_found_it(tmp_path):
     assert random.getstate() == before
 
 
-@pytest.mark.parametrize("mistake, name, old, new, cause", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_each_planted_mistake_is_named_by_its_own_cause(tmp_path, mistake, name, old, new, cause):
+@pytest.mark.parametrize("mistake, name, old, new, cause, fix", MISTAKES,
+                         ids=[m[0] for m in MISTAKES])
+def test_each_planted_mistake_is_named_by_its_own_cause(tmp_path, mistake, name, old, new, cause,
+                                                        fix):
     found = findings(write_lab(tmp_path, (name, old, new)))
     assert found and cause in found[0], found
     assert name in found[0]
+
+
+@pytest.mark.parametrize("mistake, name, old, new, cause, fix", MISTAKES,
+                         ids=[m[0] for m in MISTAKES])
+def test_the_fix_a_finding_names_applied_makes_it_go(tmp_path, mistake, name, old, new, cause,
+                                                     fix):
+    """The edit each finding asks for, made to the file with the mistake (not a revert of the
+    plant where the two differ): then nothing is found."""
+    assert findings(write_lab(tmp_path, (name, old, new), (name, *fix))) == []
 
 
 @pytest.mark.parametrize("name, old, new, refusal", [

@@ -45,7 +45,8 @@ def test_the_stages_name_the_files_dvc_yaml_names_and_no_others():
               for entry in [*stage["deps"], *stage.get("outs", []), *stage.get("metrics", []),
                             *stage.get("plots", [])]
               for path in ([entry] if isinstance(entry, str) else entry)}
-    assert listed - {"stages", "minigrad"} == names - {common.TRAIN_DIR, common.VIZ_DIR}
+    assert listed - {"stages", "labcheck", "minigrad"} == names - {common.TRAIN_DIR,
+                                                                  common.VIZ_DIR}
     assert all(stage["cmd"] == f"python -m stages.{name}" for name, stage in stages.items())
 
 

@@ -11,7 +11,7 @@ from conftest import LAB_PARAMS, REPO, answer_lab
 from minigrad import seed_everything
 from stages import build_dataset, predict, train, verify
 from stages.common import DATASET, StageError
-from stages.lab_checks import Lab
+from labcheck import Lab
 from stages.params import load_verbs
 
 ONE_HOT = [[1.0 if i == j else 0.0 for j in range(5)] for i in range(5)]

@@ -17,17 +17,20 @@ from stages.viz import MISSING_DOT, dot_version
 
 OUT = "experiments/07-visualize-graph"
 ARGS = [f"{OUT}/graph.svg", f"{OUT}/manifest.json", f"{OUT}/README.md", f"{OUT}/graph.py",
-        f"{OUT}/graph.html"]
+        f"{OUT}/graph.html", f"{OUT}/graph_check.json"]
 
 pytestmark = pytest.mark.slow
 
 
-def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None):
+def run_stage(tmp_path, expression='"(a*b + c)*(a - c)"', env=None, viz=None):
     params = LAB_PARAMS.replace('"(a*b + c)*(a - c)"', expression, 1)
     (tmp_path / "params.yaml").write_text(params)
     (tmp_path / OUT).mkdir(parents=True, exist_ok=True)
     (tmp_path / "data").mkdir(exist_ok=True)
-    shutil.copy(ANSWER / OUT / "viz.py", tmp_path / OUT / "viz.py")  # the lab's, as committed
+    if viz is None:
+        shutil.copy(ANSWER / OUT / "viz.py", tmp_path / OUT / "viz.py")  # the lab's, as committed
+    else:
+        (tmp_path / OUT / "viz.py").write_text(viz)
     shutil.copy(ROOT / "data/verbs.yaml", tmp_path / "data/verbs.yaml")
     env = {**(os.environ if env is None else env), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
@@ -59,7 +62,8 @@ def test_stage_writes_graph_manifest_and_readme(diamond_run):
     tmp_path, result = diamond_run
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    for name in ("graph.svg", "manifest.json", "README.md", "graph.py", "graph.html"):
+    for name in ("graph.svg", "manifest.json", "README.md", "graph.py", "graph.html",
+                 "graph_check.json"):
         assert (tmp_path / OUT / name).stat().st_size > 0
     [message] = stderr_messages(result)
     assert message.startswith("graph drawn: (a*b + c)*(a - c) = -20") and "d/da = 4" in message
@@ -75,7 +79,8 @@ def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
         "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
     }
     assert [entry["path"] for entry in manifest["inputs"]] == [f"{OUT}/viz.py", "params.yaml"]
-    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[4], ARGS[3], ARGS[2]]
+    assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[4], ARGS[3], ARGS[2],
+                                                                ARGS[5]]
     assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
     assert manifest["environment"]["packages"]["graphviz-dot"]
 
@@ -105,6 +110,51 @@ def test_stage_readme_explains_the_graph_and_embeds_it(diamond_run):
         "[`graph.py`](graph.py)",
     ):
         assert text in readme
+
+
+def test_stage_checks_the_answers_drawing_and_finds_nothing(diamond_run):
+    tmp_path, _ = diamond_run
+    check = json.loads((tmp_path / OUT / "graph_check.json").read_text())
+    assert check["findings"] == []
+    assert (check["summary"]["nodes"], check["summary"]["edges"]) == (7, 8)
+    [a] = [leaf for leaf in check["summary"]["leaves"] if leaf["leaf"] == "a"]
+    assert (a["outgoing_edges"], a["to"]) == (2, ["*", "-"])
+
+
+# a learner's draw that adds an edge only when it first meets an input: `a` and `c` lose one
+ONE_EDGE_PER_INPUT = """
+from graphviz import Digraph
+
+def draw(root):
+    dot, names = Digraph(), {}
+    def add(v):
+        names[v] = str(len(names))
+        dot.node(names[v], f"{{ {v.label or v.op} | {v.data:.4f} | {v.grad:.4f} }}",
+                 shape="record")
+        for p in v._prev:
+            if p not in names:
+                add(p)
+                dot.edge(names[p], names[v])
+    add(root)
+    return dot
+"""
+
+
+def test_stage_logs_the_drawings_findings_and_its_readme_tells_what_it_shows(tmp_path):
+    result = run_stage(tmp_path, viz=ONE_EDGE_PER_INPUT)
+    assert result.returncode == 0, result.stderr
+    *found, drawn = stderr_messages(result)
+    assert drawn.startswith("graph drawn:")
+    assert found == [f"lab check: {OUT}/viz.py, Block E: no edge from input to result: `{x}` ="
+                     f" {n} -> `-` = -2; add an edge from each of a node's _prev to it"
+                     for x, n in (("a", 2), ("c", 4))]
+    check = json.loads((tmp_path / OUT / "graph_check.json").read_text())
+    assert check["findings"] == [line.removeprefix("lab check: ") for line in found]
+    readme = (tmp_path / OUT / "README.md").read_text()
+    assert "`a` has two outgoing edges" not in readme
+    assert ("`a` is used twice, so the graph has two edges from it, but the drawing gives it"
+            " one outgoing edge (to `*`)") in readme
+    assert "The lab check found 2 differences" in readme
 
 
 def test_stage_writes_the_forward_and_backward_pass_as_python_one_line_per_node(diamond_run):
