@@ -30,6 +30,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ def _tool(name: str, package: str) -> str:
     if path is None:
         hint = INSTALL_HINT if name == "bwrap" else f"install Debian's {package}"
         raise JailUnavailable(f"the classroom jail needs `{name}`, which is not on PATH: {hint}")
-    return path
+    return os.path.realpath(path)  # the file itself, which is what gets bound when not in /usr
 
 
 def _tools() -> tuple[str, str | None, str]:
@@ -87,13 +88,15 @@ def _tools() -> tuple[str, str | None, str]:
 
 def require_jail() -> None:
     """Raise JailUnavailable (one line) unless a jail can be made here: the tools are on PATH and
-    bwrap can create the namespaces run_jailed asks for (a ~35 ms run of `true`)."""
-    bwrap, _, _ = _tools()
-    probe = [bwrap, *_namespace_args(), *_system_binds(), "--", "true"]
-    try:
-        done = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise JailUnavailable(f"bwrap could not run: {exc}") from None
+    bwrap can create the namespaces run_jailed asks for (a run of `true` in a jail, ~40 ms)."""
+    with tempfile.TemporaryDirectory(prefix="jail-probe-") as scratch:
+        _prepare_scratch(scratch)
+        probe = _bwrap_argv(["true"], [], scratch, Limits(), {"PATH": JAIL_PATH})
+        try:
+            done = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=30, umask=0o022)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise JailUnavailable(f"bwrap could not run: {exc}") from None
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip().splitlines()
         raise JailUnavailable("bwrap cannot create the jail's namespaces here: "
@@ -163,7 +166,9 @@ def _prlimit_args(prlimit: str, limits: Limits, *, nproc: bool) -> list[str]:
             # one second between soft and hard: SIGXCPU (the warning), then SIGKILL
             f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
             f"--as={limits.memory_mb * mb}",
-            f"--fsize={limits.file_mb * mb}"]
+            f"--fsize={limits.file_mb * mb}",
+            # SIGXCPU's default action dumps core: no core files (into /scratch, up to file_mb)
+            "--core=0"]
     if nproc:
         args.append(f"--nproc={limits.processes}")
     return args + ["--"]
@@ -179,6 +184,10 @@ def _bwrap_argv(argv: list[str], readonly: list[tuple[str, str]], scratch: str, 
             raise ValueError(f"run_jailed: cannot bind {host} at {inside!r}")
     args = [bwrap, *_namespace_args(), *_system_binds(),
             "--perms", "1777", "--size", str(4 * limits.file_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    # The tools run inside too (bwrap a second time, as root): one found outside /usr (a
+    # /usr/local or home-made build) is bound alone, at its own path.
+    readonly = [*readonly, *((tool, tool) for tool in (bwrap, setpriv, prlimit)
+                             if tool is not None and not tool.startswith("/usr/"))]
     for folder in _parent_dirs([inside for _, inside in readonly]):
         args += ["--perms", "0755", "--dir", folder]
     # parents before children, so that a bind inside another bind's folder lands on top of it
@@ -192,7 +201,13 @@ def _bwrap_argv(argv: list[str], readonly: list[tuple[str, str]], scratch: str, 
         # nothing: no capabilities (bounding set included), no groups, no_new_privs.
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
                  setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                 # then bwrap again, unprivileged, for a user namespace of the learner's own: it
+                 # forbids nested ones (the kernel's surface a learner would reach through one,
+                 # as "root" in it) and makes RLIMIT_NPROC count this jail's processes, not
+                 # every nobody's on the host (other learners graded at the same time).
+                 "--", bwrap, "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+                 "--disable-userns", "--dev-bind", "/", "/", "--chdir", "/scratch"]
     args += ["--", *_prlimit_args(prlimit, limits, nproc=True), *argv]
     return args
 
@@ -249,7 +264,10 @@ def run_jailed(argv: list[str], *, readonly: list[tuple[str, str]], scratch: str
     would count all of a non-root caller's processes), the same timeout and group kill. Paths
     in argv are then host paths: bind each folder at its own path to use one argv for both.
 
-    Raises JailUnavailable when jailed and the tools are missing; an Outcome otherwise.
+    Raises JailUnavailable when jailed and the tools are missing; an Outcome otherwise. Call
+    require_jail() once before a class: a jail that bwrap fails to set up comes back as a crash
+    here, since telling bwrap's own error from a learner's program that prints one is the kind
+    of guess a learner could steer.
     """
     clean = {"PATH": JAIL_PATH, "HOME": "/scratch", "LANG": "C.UTF-8",
              "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
