@@ -11,7 +11,9 @@ the environment, spawn processes or try to forge its grade (see STYLE.md, "Untru
 - new pid, network, ipc, uts (and cgroup) namespaces: no network at all, not even the host's
   loopback, and the whole process tree dies with the jail's pid 1;
 - uid/gid 65534 (nobody) with no capabilities and no_new_privs: as root RLIMIT_NPROC does not
-  hold, even in a user namespace, so the drop is what makes the process limit real;
+  hold, even in a user namespace, so the drop is what makes the process limit real; then a user
+  namespace of the jail's own (a second, unprivileged bwrap), where nested user namespaces are
+  refused and RLIMIT_NPROC counts this jail's processes only;
 - a cleared environment: PATH, HOME=/scratch, LANG, PYTHONDONTWRITEBYTECODE and whatever the
   caller passes in `env` (PYTHONPATH), nothing of the grader's;
 - rlimits (CPU seconds, soft below hard; address space; processes; file size) set by prlimit
@@ -51,7 +53,7 @@ class Limits:
     wall_seconds: float = 20.0   # wall-clock timeout: then the whole process group is killed
     cpu_seconds: int = 15        # RLIMIT_CPU, soft below hard: SIGXCPU first, SIGKILL a second later
     memory_mb: int = 1024        # RLIMIT_AS
-    processes: int = 32          # RLIMIT_NPROC (counted for uid 65534, hence the drop)
+    processes: int = 32          # RLIMIT_NPROC: uid 65534's processes in this jail's user namespace
     file_mb: int = 16            # RLIMIT_FSIZE; /tmp's tmpfs holds 4 such files
 
 
@@ -184,8 +186,8 @@ def _bwrap_argv(argv: list[str], readonly: list[tuple[str, str]], scratch: str, 
             raise ValueError(f"run_jailed: cannot bind {host} at {inside!r}")
     args = [bwrap, *_namespace_args(), *_system_binds(),
             "--perms", "1777", "--size", str(4 * limits.file_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-    # The tools run inside too (bwrap a second time, as root): one found outside /usr (a
-    # /usr/local or home-made build) is bound alone, at its own path.
+    # The tools run inside too (bwrap a second time when the caller is root): one found outside
+    # /usr (a home-made build) is bound alone, at its own path.
     readonly = [*readonly, *((tool, tool) for tool in (bwrap, setpriv, prlimit)
                              if tool is not None and not tool.startswith("/usr/"))]
     for folder in _parent_dirs([inside for _, inside in readonly]):
@@ -297,10 +299,13 @@ def _supervise(cmd: list[str], env: dict[str, str], cwd: str, limits: Limits, *,
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True,
                             umask=0o022)
-    streams = {proc.stdout: _Capped(), proc.stderr: _Capped()}
+    assert proc.stdout is not None and proc.stderr is not None
+    pipes = (proc.stdout, proc.stderr)
+    out, err = _Capped(), _Capped()
+    streams = {proc.stdout.fileno(): out, proc.stderr.fileno(): err}
     sel = selectors.DefaultSelector()
-    for pipe in streams:
-        sel.register(pipe, selectors.EVENT_READ)
+    for fd in streams:
+        sel.register(fd, selectors.EVENT_READ)
     # A pidfd turns readable when the process exits, without reaping it: its pid (the group's
     # id) cannot be reused before the group is killed below.
     pidfd = os.pidfd_open(proc.pid)
@@ -334,7 +339,7 @@ def _supervise(cmd: list[str], env: dict[str, str], cwd: str, limits: Limits, *,
             os.waitpid(proc.pid, 0)
         sel.close()
         os.close(pidfd)
-        for pipe in streams:
+        for pipe in pipes:
             pipe.close()
     seconds = time.monotonic() - start
     code = os.waitstatus_to_exitcode(status)
@@ -346,16 +351,16 @@ def _supervise(cmd: list[str], env: dict[str, str], cwd: str, limits: Limits, *,
     # pid 1, which reaped the learner's program. The wall time bounds it from above instead (a
     # program gets at most one CPU second a second, bar threads outside the GIL).
     cpu = max(usage.ru_utime + usage.ru_stime, seconds if jailed else 0.0)
-    stdout, stderr = streams[proc.stdout].text(), streams[proc.stderr].text()
+    stdout, stderr = out.text(), err.text()
     return Outcome(_status(code, timed_out, cpu, stderr, limits), code, seconds, stdout, stderr)
 
 
-def _read(sel: selectors.BaseSelector, pipe, streams) -> None:
-    chunk = os.read(pipe.fileno(), 65536)
+def _read(sel: selectors.BaseSelector, fd, streams: dict[int, _Capped]) -> None:
+    chunk = os.read(fd, 65536)
     if chunk:
-        streams[pipe].add(chunk)
+        streams[fd].add(chunk)
     else:
-        sel.unregister(pipe)
+        sel.unregister(fd)
 
 
 def _killpg(pgid: int) -> None:
