@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -207,6 +208,13 @@ def judge(name, outcome, scratch, limits):
     return result
 
 
+def _without_names(svg):
+    """The SVG without the DOT's node names (its <title>s and comments): a drawing that names
+    nodes by id(value), as micrograd's does, would otherwise differ at every run, and so would
+    the learner's cached outputs and dvc.lock, with nothing changed."""
+    return re.sub(r"<title>.*?</title>\n?|<!--.*?-->\n?", "", svg, flags=re.S)
+
+
 def render_svg(dot):
     """graph.svg from the learner's DOT, or a page that says there is none."""
     if dot:
@@ -214,7 +222,7 @@ def render_svg(dot):
             done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True,
                                   timeout=20)
             if done.returncode == 0:
-                return done.stdout.decode("utf-8", errors="replace")
+                return _without_names(done.stdout.decode("utf-8", errors="replace"))
         except subprocess.TimeoutExpired:
             pass
     return ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><text x="10"'
