@@ -208,9 +208,15 @@ def check_lab(paths, layer_sizes, init_range, lr):
         if (not isinstance(rows, (list, tuple)) or len(rows) != N_TENSES
                 or not all(isinstance(r, (list, tuple)) and len(r) == N_TENSES
                            and all(map(_is_number, r)) for r in rows)):
-            count = len(rows) if isinstance(rows, (list, tuple)) else type(rows).__name__
+            if isinstance(rows, (list, tuple)):
+                lengths = sorted({len(r) for r in rows if isinstance(r, (list, tuple))})
+                count = (f"{len(rows)} rows" + (f" of {' or '.join(map(str, lengths))}"
+                                                 f" item(s)" if lengths else ""))
+            else:
+                count = f"a {type(rows).__name__}"
             raise LabError(f"{tp}, Block B: `{name}` must be {N_TENSES} lists of {N_TENSES}"
-                           f" numbers (or Values), one per tense; it holds {count}")
+                           f" numbers (or Values), one per tense, each a one-hot row for xs;"
+                           f" it holds {count}")
     check_forward(lab, model, xs[:1])  # a layer fed the wrong inputs is named, not an engine error
     outputs = learner_call(lab, "calling model(xs[0]) (Block A)", model, xs[0])
     if not isinstance(outputs, (list, tuple)) or len(outputs) != layer_sizes[-1]:

@@ -190,7 +190,7 @@ class Watch:
                 self.kinds.setdefault(id(neuron), "neuron")
         objects = [model, *model.layers, *(n for layer in model.layers for n in layer.neurons)]
         self.classes = list(dict.fromkeys(type(o) for o in objects))
-        self.calls, self._saved = [], []
+        self.calls, self._saved, self.out = [], [], None
 
     def __enter__(self):
         for cls in self.classes:
@@ -227,10 +227,10 @@ class Watch:
         return [c for c in self.calls if c["kind"] == kind and (obj is None or c["obj"] is obj)]
 
 
-def _neuron(neuron, x, act=math.tanh, bias=True):
-    s = (float(neuron.b.data) if bias else 0.0) + sum(
-        float(w.data) * xi for w, xi in zip(neuron.w, x))
-    return act(s)
+def _neuron(neuron, x, act=math.tanh, bias=True, first_only=False):
+    pairs = list(zip(neuron.w, x))[:1 if first_only else None]
+    return act((float(neuron.b.data) if bias else 0.0) + sum(float(w.data) * xi
+                                                           for w, xi in pairs))
 
 
 # What a neuron's output may be instead of tanh(b + Σ w·x), each proven when every recorded
@@ -239,6 +239,8 @@ _NEURON_VARIANTS = (
     ("return b + Σ w·x without the tanh", dict(act=lambda s: s),
      "return the sum's `.tanh()` in every neuron"),
     ("leave the bias out: tanh(Σ w·x)", dict(bias=False), "add b to the sum of w·x"),
+    ("add only their first weight times its input: tanh(b + w[0]·x[0])",
+     dict(first_only=True), "add every w·x to the sum, and apply the tanh after the loop"),
     ("apply relu, not tanh", dict(act=lambda s: max(s, 0.0)), "use `.tanh()`"),
     ("apply sigmoid, not tanh", dict(act=lambda s: 1 / (1 + math.exp(-s)) if s > -700 else 0.0),
      "use `.tanh()`"),
@@ -257,25 +259,28 @@ def _source_of(x, watch, model, network_input):
 
 
 def check_forward(lab, model, xs):
-    """Block A's forward pass on each input, at each boundary; [] or the first finding."""
+    """Block A's forward pass on every input, at each boundary, innermost first over all the
+    inputs: [] or the first finding."""
     path = shown(lab.model.__file__)
+    watches = []
     for k, x in enumerate(xs):
-        x_values = values(x)
         watch = Watch(model)
+        watches.append((watch, values(x), k))
         try:
             with watch:
-                out = model(x)
+                watch.out = model(x)
         except Exception:
-            finding = _chaining(path, model, watch, x_values)
+            finding = _chaining(path, model, watch, values(x))
             if finding:
                 return [finding]
             learner_call(lab, f"calling model(xs[{k}]) (Block A)", model, x)  # its own error
             raise
-        finding = (_chaining(path, model, watch, x_values) or _neurons(path, model, watch)
-                   or _layers(path, model, watch) or _mlp(path, model, watch, x_values, out, k))
-        if finding:
-            return [finding]
-    return []
+    finding = (next(filter(None, (_chaining(path, model, w, x) for w, x, _ in watches)), None)
+               or _neurons(path, model, [w for w, _, _ in watches])
+               or next(filter(None, (_layers(path, model, w) for w, _, _ in watches)), None)
+               or next(filter(None, (_mlp(path, model, w, x, w.out, k) for w, x, k in watches)),
+                       None))
+    return [finding] if finding else []
 
 
 def _chaining(path, model, watch, x_values):
@@ -289,18 +294,19 @@ def _chaining(path, model, watch, x_values):
                 wanted = "the network's input" if i == 1 else f"layer {i - 1}'s outputs"
                 seen = f"is given {source}" if source else f"is given {len(got)} values"
                 return (f"{path}, Block A, MLP.__call__: layer {i} {seen} ({len(got)} values),"
-                        f" where its neurons take {n_in}, {wanted}: every Neuron is right,"
-                        " the MLP does not feed each layer the previous layer's outputs; pass"
-                        " each layer's result on, `x = layer(x)`, and call each layer once")
+                        f" where its neurons take {n_in}, {wanted}: the MLP does not feed each"
+                        " layer the previous layer's outputs. Call each layer once, on the"
+                        " variable that holds the previous layer's result, store its result"
+                        " in that same variable, and return it after the loop")
     return None
 
 
-def _neurons(path, model, watch):
-    """Is each neuron's output tanh(b + Σ w·x) of the input it received?"""
+def _neurons(path, model, watches):
+    """Is each neuron's output tanh(b + Σ w·x) of the input it received, for every input?"""
     wrong = {}  # layer number -> the calls that differ
     for i, layer in enumerate(model.layers, 1):
         for neuron in layer.neurons:
-            for c in watch.of("neuron", neuron):
+            for c in (c for watch in watches for c in watch.of("neuron", neuron)):
                 x = values(c["input"])
                 got = values(c["output"])
                 if len(got) != 1 or not close(got, [_neuron(neuron, x)]):
@@ -311,7 +317,7 @@ def _neurons(path, model, watch):
     named = ("every layer's" if len(layers) == len(model.layers) else
              " and ".join(f"layer {i}'s" for i in layers))
     right = [i for i in range(1, len(model.layers) + 1) if i not in wrong and any(
-        watch.of("neuron", n) for n in model.layers[i - 1].neurons)]
+        watch.of("neuron", n) for watch in watches for n in model.layers[i - 1].neurons)]
     also = f", while layer {' and '.join(map(str, right))}'s are right" if right else ""
     for text, variant, fix in _NEURON_VARIANTS:
         if all(len(got) == 1 and close(got, [_neuron(n, x, **variant)])

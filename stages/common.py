@@ -30,6 +30,8 @@ TRAIN_MANIFEST, VIZ_MANIFEST = f"{TRAIN_DIR}/manifest.json", f"{VIZ_DIR}/manifes
 LAB_VIZ, VIZ_REPORT = f"{VIZ_DIR}/viz.py", f"{VIZ_DIR}/README.md"
 GRAPH_SVG, GRAPH_HTML = f"{VIZ_DIR}/graph.svg", f"{VIZ_DIR}/graph.html"
 GRAPH_PY, GRAPH_CHECK = f"{VIZ_DIR}/graph.py", f"{VIZ_DIR}/graph_check.json"
+# the answer's loss per epoch, written by scripts/make_reference.py, drawn beside the run's
+REFERENCE_CSV = "solutions/reference-loss.csv"
 N_TENSES = 5  # the network's input and output width: one unit per tense
 
 INTERRUPTED = "interrupted (Ctrl-C): nothing half-written was left; run `dvc repro` again"
@@ -163,9 +165,9 @@ def _sha256(path):
 
 
 def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, tools=None,
-                   lab_checks=None):
+                   lab_checks=None, model=None):
     """The run manifest (stages/manifest.schema.json): what ran, on what, what it wrote, and
-    for train what the lab's checks found. `dirty` counts only the stage's inputs: DVC has
+    for train what the lab's checks found and the network its code built. `dirty` counts only the stage's inputs: DVC has
     deleted its outputs by now."""
     commit, dirty = _git_state([*map(str, inputs), PARAMS, *code_files()])
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)  # `python -m stages.train`
@@ -187,4 +189,5 @@ def build_manifest(name, seed, config, inputs, outputs, metrics, duration_s, too
         "metrics": metrics,
         "duration_s": round(duration_s, 6),
         **({"lab_checks": lab_checks} if lab_checks is not None else {}),
+        **({"model": model} if model is not None else {}),
     }

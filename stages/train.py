@@ -15,7 +15,8 @@ from stages.common import (LAB_MODEL, LAB_TRAIN, LOSS_CSV, LOSS_PNG, MODEL, N_TE
                            TRAIN_DIR, TRAIN_MANIFEST, TRAIN_METRICS, StageError, atomic_path,
                            build_manifest, run_stage, write_json, write_text)
 from labcheck import audit, init_range_note, learner_call, load, mlp_kwargs
-from labcheck.run import eager_step
+from labcheck.conditions import final_loss
+from labcheck.run import eager_step, weights
 from stages.params import load_params
 
 log = get_logger("train")
@@ -30,6 +31,16 @@ def saturation(model, xs):
             x = layer(x)
             hidden += [abs(h.data) for h in x]
     return sum(h > 0.99 for h in hidden) / len(hidden) if hidden else 0.0
+
+
+def network(model):
+    """The network as the lab's code built it, before the first epoch, for the report: its
+    layer sizes, parameter count and the range of its weights and of its biases."""
+    layers = weights(model)
+    ws = [w for layer in layers for n in layer for w in n["w"]]
+    bs = [n["b"] for layer in layers for n in layer]
+    return {"sizes": [len(layer) for layer in layers], "n_params": len(ws) + len(bs),
+            "weights": {"min": min(ws), "max": max(ws)}, "biases": {"min": min(bs), "max": max(bs)}}
 
 
 def build_model(lab, layer_sizes, init_range):
@@ -106,6 +117,7 @@ def main():
     seed_everything(seed)
     model = build_model(lab, layer_sizes, init_range)
     parameters = model.parameters()
+    built = network(model)
     findings = audit(lab, model, xs, ys, lr, init_range)
     for finding in findings:
         log.error(f"lab check: {finding}")
@@ -119,7 +131,7 @@ def main():
     train_seconds = time.perf_counter() - started
 
     # outputs (the findings are text, so they go in the manifest; the metrics count them)
-    metrics = {"final_loss": losses[-1], "epochs": epochs, "n_params": len(parameters),
+    metrics = {"final_loss": final_loss(losses), "epochs": epochs, "n_params": len(parameters),
                "saturated_start": saturated_start, "saturated_end": saturation(model, xs),
                "lab_checks_failed": len(findings)}
     write_json(MODEL, {"n_in": N_TENSES, "layer_sizes": layer_sizes,
@@ -133,7 +145,7 @@ def main():
         TRAIN_DIR.split("/")[-1], seed, config, [LAB_MODEL, LAB_TRAIN],
         [MODEL, TRAIN_METRICS, LOSS_CSV, LOSS_PNG],
         {**metrics, "train_seconds": round(train_seconds, 4)}, time.perf_counter() - started,
-        lab_checks={"findings": findings, "notes": [note] if note else []}))
+        lab_checks={"findings": findings, "notes": [note] if note else []}, model=built))
     log.info(f"trained: final loss {losses[-1]:.6g} after {epochs} epochs ({train_seconds:.3f} s)")
 
 

@@ -1,15 +1,18 @@
-"""Stage verify: did the run meet the lab's bar (final loss below verify.max_loss, every
-tense right, and the lab's steps as the engine computes them), and what would improve it? A
-failed check is one line on stderr and in the report, but the stage exits 0 (dvc.yaml says
+"""Stage verify: did the run meet the lab's four stop conditions (labcheck.conditions: the
+curve falls at every epoch to below verify.max_loss, every tense right, the drawing right,
+both manifests written) with no mistake found in the lab's code, and what would improve it?
+A failed check is one line on stderr and in the report, but the stage exits 0 (dvc.yaml says
 why); `make repro` fails on `passed: false`."""
 
 import csv
 import json
 
-from minigrad import get_logger
-from stages.common import (LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST, TRAIN_METRICS,
-                           TRAIN_REPORT, VERIFY, read_output, run_stage, write_json, write_text)
 from labcheck.advice import what_to_improve
+from labcheck.conditions import passed, rises, stop_conditions
+from minigrad import get_logger
+from stages.common import (GRAPH_CHECK, LOSS_CSV, N_TENSES, PREDICTIONS, TRAIN_MANIFEST,
+                           TRAIN_METRICS, TRAIN_REPORT, VERIFY, VIZ_MANIFEST, read_output,
+                           run_stage, write_json, write_text)
 from stages.params import load_params
 
 log = get_logger("verify")
@@ -23,9 +26,25 @@ def read_train_metrics(f):
 
 
 def read_manifest(f):
-    """The training time and what the lab's checks found, from the train manifest."""
+    """The training time, what the lab's checks found and the network as built, from the
+    train manifest."""
     manifest = json.load(f)
-    return float(manifest["metrics"]["train_seconds"]), manifest["lab_checks"]
+    return float(manifest["metrics"]["train_seconds"]), manifest["lab_checks"], manifest["model"]
+
+
+# The keys stages/manifest.schema.json requires of every manifest.
+MANIFEST_KEYS = ("name", "created_at", "command", "git", "environment", "seed", "config",
+                 "inputs", "outputs", "metrics", "duration_s")
+
+
+def manifest_written(path):
+    """Whether the manifest at `path` exists and holds the schema's keys."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and all(key in manifest for key in MANIFEST_KEYS)
 
 
 def read_losses(f):
@@ -47,13 +66,13 @@ def diagnose(losses, max_loss, saturated_start=0.0, saturated_end=0.0):
     fell over the last tenth, at least 2 epochs), then what to do, for the lab's four cases:
     not falling, falling then exploding, falling slowly, flat with saturated units."""
     first, final, best = losses[0], losses[-1], min(losses)
-    rises = [epoch for epoch in range(2, len(losses) + 1) if losses[epoch - 1] > losses[epoch - 2]]
+    rose = rises(losses)
     tail = min(len(losses), max(2, len(losses) // 10))
     fall = (losses[-tail] - final) / losses[-tail] if losses[-tail] > 0 else 0.0
     facts = f"The loss went from {first:.4g} to {final:.4g} (lowest {best:.4g})"
-    if rises:
-        facts += (f"; it rose at {len(rises)} epoch{'s' if len(rises) > 1 else ''},"
-                  f" first at epoch {rises[0]}")
+    if rose:
+        shown = ", ".join(map(str, rose[:5])) + (", ..." if len(rose) > 5 else "")
+        facts += f"; it rose at {len(rose)} epoch{'s' if len(rose) > 1 else ''} ({shown})"
     moved = "fell" if fall >= 0 else "rose"
     facts += f"; over the last {tail} epochs it {moved} by {abs(fall):.1%}. "
     if best < first and final > 1.25 * best and final > max_loss:
@@ -81,7 +100,7 @@ def diagnose(losses, max_loss, saturated_start=0.0, saturated_end=0.0):
                         " unsaturated: try more hidden units (`model.layer_sizes`) or"
                         " another `seed`.")
     if fall > 0.1:
-        if rises:
+        if rose:
             return facts + ("The loss is below the bar and still falling: more epochs would"
                             " lower it further. It also rose along the way, so `train.lr` is"
                             " already near the most it takes: raise `train.epochs`, not the lr.")
@@ -91,20 +110,16 @@ def diagnose(losses, max_loss, saturated_start=0.0, saturated_end=0.0):
                     " `train.lr` and `model.layer_sizes` in a sweep (`dvc exp run --queue -S ...`).")
 
 
-def check(final_loss, predictions, max_loss, findings=()):
+def check(conditions, predictions, findings=()):
+    """verify.json's metrics, and a line for each reason the run fails."""
     correct = sum(bool(p["correct"]) for p in predictions)
-    all_correct = correct == len(predictions)
     failures = []
     if findings:
         failures.append(f"the lab's checks found {len(findings)} mistake"
                         f"{'s' if len(findings) > 1 else ''} in its code")
-    if not final_loss < max_loss:
-        failures.append(f"final loss {final_loss:.4g} is not below verify.max_loss {max_loss:g}")
-    if not all_correct:
-        wrong = [f"{p['tense']}->{p['predicted']}" for p in predictions if not p["correct"]]
-        failures.append(f"{correct}/{len(predictions)} tenses right (wrong: {', '.join(wrong)})")
-    return {"accuracy": correct / len(predictions), "all_correct": all_correct,
-            "passed": not failures}, failures
+    failures += [f"{c['condition']}: no, {c['why']}" for c in conditions[:3] if not c["met"]]
+    return {"accuracy": correct / len(predictions), "all_correct": correct == len(predictions),
+            "passed": passed(conditions, findings)}, failures
 
 
 def architecture(layer_sizes):
@@ -113,25 +128,36 @@ def architecture(layer_sizes):
                       f"{layer_sizes[-1]}-out"])
 
 
-def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice):
+def _span(r):
+    return f"{r['min']:g}" if r["min"] == r["max"] else f"from {r['min']:.3g} to {r['max']:.3g}"
+
+
+def report(metrics, failures, config, train_metrics, train_seconds, predictions, advice, built,
+           conditions):
     verdict = "PASSED" if metrics["passed"] else "FAILED: " + "; ".join(failures)
     saturated = (f"{train_metrics['saturated_start']:.0%} at the start,"
                  f" {train_metrics['saturated_end']:.0%} at the end")
     rows = "\n".join(f"| {p['tense']} | {p['english']} | {p['spanish']} | {p['predicted']} |"
                      f" {'yes' if p['correct'] else 'no'} |" for p in predictions)
+    met = "\n".join(f"| {i}. {c['condition']} | {'met' if c['met'] else 'not met'} | {c['why']} |"
+                    for i, c in enumerate(conditions, 1))
     return f"""# 07 — train tense logits
 
-A {architecture(config['layer_sizes'])} tanh MLP learns the identity on the five one-hot tenses of the verb *{config['verb']}*: targets -1/+1,
+A {architecture(built['sizes'])} tanh MLP learns the identity on the five one-hot tenses of the verb *{config['verb']}*: targets -1/+1,
 loss the sum of squared errors over {N_TENSES * N_TENSES} outputs, SGD with lr {config['lr']:g} for
-{config['epochs']} epochs, seed {config['seed']}, weights uniform(-{config['init_range']:g}, {config['init_range']:g}), biases 0.
+{config['epochs']} epochs, seed {config['seed']}. As the lab's code built it, the network started with weights {_span(built['weights'])} and biases {_span(built['biases'])}.
 
 **Verdict: {verdict}**
+
+| the lab's stop condition | | this run |
+|---|---|---|
+{met}
 
 | | |
 |---|---|
 | final loss | {train_metrics['final_loss']:.6f} |
 | accuracy | {metrics['accuracy']:.0%} |
-| parameters | {train_metrics['n_params']} |
+| parameters | {built['n_params']} |
 | hidden tanh units saturated, \\|h\\| > 0.99 | {saturated} |
 | training time | {train_seconds:.3f} s |
 
@@ -169,19 +195,23 @@ def main():
     predictions = read_output(PREDICTIONS, lambda f: [
         {key: p[key] for key in ("tense", "english", "spanish", "predicted", "correct")}
         for p in json.load(f)["predictions"]])
-    train_seconds, lab_checks = read_output(TRAIN_MANIFEST, read_manifest)
+    train_seconds, lab_checks, built = read_output(TRAIN_MANIFEST, read_manifest)
     losses = read_output(LOSS_CSV, read_losses)
+    drawing = read_output(GRAPH_CHECK, lambda f: list(json.load(f)["findings"]))
 
     # the work
-    metrics, failures = check(train_metrics["final_loss"], predictions, max_loss,
-                              lab_checks["findings"])
+    correct = sum(bool(p["correct"]) for p in predictions)
+    conditions = stop_conditions(losses, correct, len(predictions), drawing, {
+        path: manifest_written(path) for path in (TRAIN_MANIFEST, VIZ_MANIFEST)}, max_loss)
+    metrics, failures = check(conditions, predictions, lab_checks["findings"])
     curve = diagnose(losses, max_loss, train_metrics["saturated_start"],
                      train_metrics["saturated_end"])
 
     # outputs
     write_json(VERIFY, metrics)
     write_text(TRAIN_REPORT, report(metrics, failures, config, train_metrics, train_seconds,
-                                    predictions, what_to_improve(curve, lab_checks)))
+                                    predictions, what_to_improve(curve, lab_checks), built,
+                                    conditions))
     if failures:
         log.error("verification FAILED: " + "; ".join(failures) + ". " + (
             f"{TRAIN_REPORT}, under \"What to improve\", names each" if lab_checks["findings"]

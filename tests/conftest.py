@@ -84,12 +84,21 @@ def answer_lab(viz=False):
     return load(model, train, viz_py if viz else None)
 
 
-def pipeline(path=REPO / "dvc.yaml"):
-    """dvc.yaml's stages, with its `vars` filled in as DVC fills them."""
+def _filled(path):
+    """dvc.yaml, with its `vars` filled in as DVC fills them."""
     text = Path(path).read_text()
     variables = {k: v for entry in yaml.safe_load(text).get("vars", []) for k, v in entry.items()}
-    filled = re.sub(r"\$\{(\w+)\}", lambda m: str(variables[m.group(1)]), text)
-    return yaml.safe_load(filled)["stages"]
+    return yaml.safe_load(re.sub(r"\$\{(\w+)\}", lambda m: str(variables[m.group(1)]), text))
+
+
+def pipeline(path=REPO / "dvc.yaml"):
+    """dvc.yaml's stages, `vars` filled in."""
+    return _filled(path)["stages"]
+
+
+def top_level_plots(path=REPO / "dvc.yaml"):
+    """{plot id: its properties} of dvc.yaml's top-level `plots:`, `vars` filled in."""
+    return {name: props for entry in _filled(path).get("plots", []) for name, props in entry.items()}
 
 
 def stage_outs(name, stages=None):

@@ -93,6 +93,11 @@ class _Charts(HTMLParser):
             self.chart = None
 
 
+def mark_fields(label):
+    """{field: value} of a Vega mark's ARIA label, "rev: exp-1; filename: metrics/loss.csv"."""
+    return dict(part.split(": ", 1) for part in label.split("; "))
+
+
 def drawn_charts(dom):
     """{div id: {"svg", "labels", "lines"}} for each Vega chart of a page as Chromium drew it.
 

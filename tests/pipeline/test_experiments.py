@@ -17,11 +17,13 @@ import pytest
 
 from chromium import dump_dom, requires_chromium
 from conftest import REPO, fresh_clone, run
-from plots_pages import drawn_charts, install_template
+from plots_pages import drawn_charts, install_template, mark_fields
+from stages.common import LOSS_CSV, REFERENCE_CSV
 
 LRS = ["0.01", "0.1"]
 LAYER_SIZES = ["[2,5]", "[4,5]"]
 EPOCHS = 20
+REFERENCE_EPOCHS = 300  # the reference curve is the lab's run, whatever an experiment sets
 FINAL_LOSS, ACCURACY = "final_loss", "accuracy"  # each metric name is unique: no file prefix
 
 
@@ -141,10 +143,12 @@ def test_plots_diff_overlays_the_loss_curve_of_every_experiment(clone, sweep):
         and plot["content"].get("encoding", {}).get("x", {}).get("field") == "epoch"
     ]
 
-    assert loss_plots, f"no plot of loss against epoch in {list(plots)}"
-    for content in loss_plots:
-        points = [row["rev"] for row in content["data"]["values"]]
-        assert {rev: points.count(rev) for rev in set(points)} == dict.fromkeys(sweep, EPOCHS)
+    assert len(loss_plots) == 1, f"the loss is drawn {len(loss_plots)} times: {list(plots)}"
+    points = [(row["rev"], row["filename"]) for row in loss_plots[0]["data"]["values"]]
+    # each experiment's own curve, and beside it the reference (the lab's 300 epochs)
+    assert {key: points.count(key) for key in set(points)} == {
+        **{(rev, LOSS_CSV): EPOCHS for rev in sweep},
+        **{(rev, REFERENCE_CSV): REFERENCE_EPOCHS for rev in sweep}}
 
 
 @requires_chromium
@@ -157,9 +161,16 @@ def test_plots_diff_page_draws_one_loss_curve_per_experiment_offline(
     loss_charts = [chart for chart in charts.values()
                    if any(label.startswith("X-axis titled 'epoch'") for label in chart["labels"])]
     assert loss_charts, f"no chart of loss against epoch among {list(charts)}"
-    for chart in loss_charts:
-        curves = {label.rsplit("rev: ", 1)[1]: (colour, points)
-                  for label, colour, points in chart["lines"]}
-        assert set(curves) == set(sweep)
-        assert all(points == EPOCHS for _, points in curves.values()), curves
-        assert len({colour for colour, _ in curves.values()}) == len(sweep), curves
+    assert len(loss_charts) == 1, list(charts)
+    curves = {}
+    for label, colour, points in loss_charts[0]["lines"]:
+        fields = mark_fields(label)
+        curves[fields["rev"], fields["filename"]] = colour, points
+    assert {key: points for key, (_, points) in curves.items()} == {
+        **{(rev, LOSS_CSV): EPOCHS for rev in sweep},
+        **{(rev, REFERENCE_CSV): REFERENCE_EPOCHS for rev in sweep}}
+    # a colour per experiment, its reference drawn (dashed) in the same colour
+    colours = {rev: {colour for (line_rev, _), (colour, _) in curves.items() if line_rev == rev}
+               for rev in sweep}
+    assert all(len(found) == 1 for found in colours.values()), curves
+    assert len(set.union(*colours.values())) == len(sweep), curves

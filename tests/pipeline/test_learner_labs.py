@@ -43,14 +43,14 @@ MISTAKES = [
      "the targets are 0/1; tanh's outputs lie in (-1, 1)"),
     # mistakes the lab does not list
     ("the tanh forgotten", MODEL, "return activation.tanh()", "return activation",
-     "the tanh is missing"),
+     "every layer's neurons return b + Σ w·x without the tanh"),
     ("the mean, not the sum", TRAIN, "    return sum((p - y) ** 2",
      "    return (1 / 25) * sum((p - y) ** 2",
      "the mean of the 25 squared errors"),
     ("parameters() without the bias", MODEL, "return self.w + [self.b]", "return self.w",
      "missing: layer 1's biases, layer 2's biases"),
     ("a hard-coded lr", TRAIN, "p.data -= lr * p.grad", "p.data -= 0.2 * p.grad",
-     "use the lr that sgd_step is given"),
+     "whatever lr sgd_step is given"),
 ]
 # Cases run under `train.engine: compiled`, which trains with the compiled total_loss: the
 # same checks run on the learner's own step and fail the run all the same.
@@ -213,6 +213,7 @@ def test_the_readmes_own_lab_commands_run_as_written_from_skeletons_to_a_passing
     run(plots_diff, lab)
     page = (lab / "dvc_plots/index.html").read_text()
     assert "HEAD" in page and "workspace" in page  # the learner's curve and the answer's
+    assert "solutions/reference-loss.csv" in page  # and the reference, whatever HEAD holds
     shutil.rmtree(lab / "dvc_plots")
     run(checkout, lab)
     assert run(["git", "status", "--porcelain", "--", MODEL, TRAIN, VIZ], lab).stdout == ""

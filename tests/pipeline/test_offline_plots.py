@@ -15,12 +15,13 @@ import pytest
 from dvc_render.html import PAGE_HTML
 from PIL import Image
 
-from stages.common import StageError
+from stages.common import LOSS_CSV, REFERENCE_CSV, StageError
 from stages.params import load_params
 
 from chromium import dump_dom, pixels_near, requires_chromium, screenshot
 from conftest import REPO, run
-from plots_pages import DVC_COLOURS, TEMPLATE, drawn_charts, external_references, install_template
+from plots_pages import (DVC_COLOURS, TEMPLATE, drawn_charts, external_references, install_template,
+                         mark_fields)
 
 NAVY = (28, 49, 133)  # the confusion matrix's full cells (Vega's "yellowgreenblue" at 1.0)
 # in tense order, as data/verbs.yaml lists them (.dvc/plots/confusion_tenses.json), not alphabetical
@@ -129,9 +130,12 @@ def test_plots_show_page_draws_every_chart_in_chromium_with_networking_off(shown
     assert charts and all(chart["svg"] for chart in charts.values()), charts.keys()
     labels = {label for chart in charts.values() for label in chart["labels"]}
     lines = [line for chart in charts.values() for line in chart["lines"]]
-    # the loss curve: one point per epoch, in DVC's colour for the first revision
+    # the loss curves, the run's and the reference beside it: one point per epoch each, in
+    # DVC's colour for the first revision (the two differ by their dashes)
     assert any(label.startswith("X-axis titled 'epoch'") for label in labels)
-    assert any(points == epochs and colour == "#945dd6" for _, colour, points in lines), lines
+    drawn = {mark_fields(label)["filename"] for label, colour, points in lines
+             if points == epochs and colour == "#945dd6"}
+    assert drawn == {LOSS_CSV, REFERENCE_CSV}, lines
     # the confusion matrix: the five tenses on both axes
     assert f"X-axis titled 'actual' for a discrete scale with {TENSES}" in labels
     assert f"Y-axis titled 'predicted' for a discrete scale with {TENSES}" in labels

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from conftest import LAB_FINAL_LOSS, LAB_PARAMS, REPO, copy_project, pipeline, results, run
+from conftest import (LAB_FINAL_LOSS, LAB_PARAMS, REPO, copy_project, pipeline, results, run,
+                      top_level_plots)
 from conftest import validate_manifest
 from stages import common
 
@@ -45,6 +46,8 @@ def test_the_stages_name_the_files_dvc_yaml_names_and_no_others():
               for entry in [*stage["deps"], *stage.get("outs", []), *stage.get("metrics", []),
                             *stage.get("plots", [])]
               for path in ([entry] if isinstance(entry, str) else entry)}
+    # the top-level plots' files: the run's loss and the reference beside it
+    listed |= {path for plot in top_level_plots().values() for path in plot["y"]}
     assert listed - {"stages", "labcheck", "minigrad"} == names - {common.TRAIN_DIR,
                                                                   common.VIZ_DIR}
     assert all(stage["cmd"] == f"python -m stages.{name}" for name, stage in stages.items())
@@ -166,7 +169,8 @@ def test_fresh_clone_shows_metrics_and_plots_without_running(reproduced, tmp_pat
 
 
 def vega_plots(project):
-    """{file: the Vega-Lite spec DVC draws for it} from `dvc plots show --json`."""
+    """{plot id: the Vega-Lite spec DVC draws for it} from `dvc plots show --json`: a file's
+    path for a stage's plot, the id under dvc.yaml's top-level `plots:` for the others."""
     data = json.loads(run(["dvc", "plots", "show", "--json"], project).stdout)["data"]
     return {name: plot["content"] for name, plots in data.items() for plot in plots
             if plot["type"] == "vega"}
@@ -194,7 +198,7 @@ def scales_and_sorts(spec):
 @pytest.mark.slow
 def test_dvc_plots_draw_the_loss_on_a_log_scale_and_the_tenses_in_order(reproduced):
     plots = vega_plots(reproduced)
-    loss = scales_and_sorts(plots["metrics/loss.csv"])
+    loss = scales_and_sorts(plots["loss"])
     assert loss["scale"] and all(scale == {"type": "log"} for scale in loss["scale"])
     tenses = yaml.safe_load((reproduced / "data/verbs.yaml").read_text())["tenses"]
     confusion = scales_and_sorts(plots["metrics/confusion.json"])
@@ -212,3 +216,30 @@ def test_copies_hold_the_sources_and_the_labs_params_but_none_of_the_results(tmp
         assert not (copy / path).exists(), path
     assert (copy / "stages" / "train.py").read_bytes() == (REPO / "stages" / "train.py").read_bytes()
     assert not (copy / "dvc_plots").exists()
+
+
+def test_the_loss_plot_is_declared_once_with_the_reference_beside_it():
+    """DVC draws a file declared both under a stage's `plots:` and in the top-level section
+    twice: metrics/loss.csv is only in the top-level plot, with the reference curve."""
+    stages = pipeline()
+    assert {"metrics/loss.csv": {"cache": False}} in stages["train"]["outs"]
+    in_stages = {path for stage in stages.values() for entry in stage.get("plots", [])
+                 for path in ([entry] if isinstance(entry, str) else entry)}
+    assert "metrics/loss.csv" not in in_stages
+    assert top_level_plots() == {"loss": {
+        "title": "Training loss per epoch (log scale)", "template": "loss_log", "x": "epoch",
+        "y": {"metrics/loss.csv": "loss", common.REFERENCE_CSV: "loss"}}}
+
+
+@pytest.mark.slow
+def test_dvc_plots_show_draws_each_curve_once(reproduced):
+    data = json.loads(run(["dvc", "plots", "show", "--json"], reproduced).stdout)["data"]
+    assert "metrics/loss.csv" not in data  # no second drawing of the run's curve on its own
+    (loss,) = data["loss"]
+    points = [(row["rev"], row["filename"]) for row in loss["content"]["data"]["values"]]
+    assert {key: points.count(key) for key in set(points)} == {
+        ("workspace", "metrics/loss.csv"): 300, ("workspace", common.REFERENCE_CSV): 300}
+    with open(reproduced / common.REFERENCE_CSV, newline="") as f:
+        reference = [row["loss"] for row in csv.DictReader(f)]
+    assert [row["loss"] for row in loss["content"]["data"]["values"]
+            if row["filename"] == common.REFERENCE_CSV] == reference

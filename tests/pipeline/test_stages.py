@@ -189,15 +189,38 @@ def predictions_with(wrong=()):
     ]
 
 
+def conditions(losses, predictions, drawing=(), manifests=True):
+    from labcheck.conditions import stop_conditions
+
+    correct = sum(p["correct"] for p in predictions)
+    return stop_conditions(losses, correct, len(predictions), list(drawing),
+                           {"train": manifests, "viz": manifests}, 0.5)
+
+
 def test_check_passes_only_below_max_loss_with_all_right():
-    metrics, failures = verify.check(0.05, predictions_with(), max_loss=0.5)
+    right = predictions_with()
+    metrics, failures = verify.check(conditions([1.0, 0.05], right), right)
     assert metrics == {"accuracy": 1.0, "all_correct": True, "passed": True}
     assert failures == []
 
-    metrics, failures = verify.check(0.7, predictions_with(["infinitive"]), max_loss=0.5)
+    wrong = predictions_with(["infinitive"])
+    metrics, failures = verify.check(conditions([1.0, 0.7], wrong), wrong)
     assert metrics["passed"] is False and metrics["accuracy"] == 0.8
-    assert "0.7 is not below verify.max_loss 0.5" in failures[0]
-    assert "infinitive->future" in failures[1]
+    assert "ended at 0.7, not below 0.5" in failures[0]
+    assert "4 of 5 right" in failures[1]
+
+
+def test_check_fails_a_curve_that_rises_a_drawing_with_findings_and_any_lab_finding():
+    right = predictions_with()
+    metrics, failures = verify.check(conditions([1.0, 0.3, 0.31, 0.05], right), right)
+    assert not metrics["passed"] and "rose at 1 epoch (3, as loss.csv numbers them)" in failures[0]
+    metrics, failures = verify.check(conditions([1.0, 0.05], right, ["an edge backwards"]), right)
+    assert not metrics["passed"] and "graph.svg drawn and correct: no" in failures[0]
+    metrics, failures = verify.check(conditions([1.0, 0.05], right), right, ["a finding"])
+    assert not metrics["passed"] and "found 1 mistake" in failures[0]
+    # the manifests are the pipeline's own: shown, never failing a run
+    metrics, failures = verify.check(conditions([1.0, 0.05], right, manifests=False), right)
+    assert metrics["passed"] and failures == []
 
 
 @pytest.mark.parametrize("losses, advice", [
@@ -255,7 +278,7 @@ def test_advice_says_what_the_curve_did_and_never_raises_lr_after_a_rise():
     # below the bar and still falling, but the loss rose at epoch 3 on the way
     rose = [25.0, 10.0, 12.0, 5.0, 2.0, 1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.04]
     advice = verify.diagnose(rose, max_loss=0.5)
-    assert "rose at 1 epoch, first at epoch 3" in advice
+    assert "rose at 1 epoch (3)" in advice
     assert "over the last 2 epochs it fell by 20.0%" in advice
     assert "higher `train.lr`" not in advice and "raise `train.epochs`, not the lr" in advice
 
