@@ -38,6 +38,7 @@ from minigrad import Value
 
 RECORD_BYTES = 4 * 1024 * 1024  # record.json of a lab run is ~11 kB; a learner may leave more
 LINE = 400  # the most of one line of the learner's making (a phase, an error) that is kept
+JAIL_LAB = "/lab"  # where run_lab binds the learner's folder in the jail
 SHAPE = [(5, 4), (4, 5)]  # (inputs, neurons) per layer: MLP(5, [4, 5])
 
 
@@ -113,13 +114,20 @@ def run_lab(name, scratch, jail, limits):
     if jail:
         code = "/jail/code"
         readonly = [*python_binds(sys.prefix), (str(REPO / "minigrad"), f"{code}/minigrad"),
-                    (str(REPO / "labcheck"), f"{code}/labcheck"), (str(folder), "/lab")]
-        lab, out = "/lab", "/scratch"
+                    (str(REPO / "labcheck"), f"{code}/labcheck"), (str(folder), JAIL_LAB)]
+        lab, out = JAIL_LAB, "/scratch"
     else:
         code, readonly, lab, out = str(REPO), [], str(folder), str(scratch)
     argv = [sys.executable, "-m", "labcheck.run", lab, out, "--shown-as", shown]
     return run_jailed(argv, readonly=readonly, scratch=str(scratch), limits=limits,
                       env={"PYTHONPATH": code}, jailed=jail)
+
+
+def as_shown(text, shown):
+    """`text` with the jail's path of the learner's folder put back as the repository's: the
+    checker names most files by --shown-as, but not every message does (a syntax error, a
+    missing file), and a traceback line never does."""
+    return re.sub(rf"(?<![\w./-]){JAIL_LAB}(?=/)", shown, text)
 
 
 def where(scratch):
@@ -149,9 +157,9 @@ def judge(name, outcome, scratch, limits):
     if outcome.status != "ok" or text is None:
         said = [line for line in outcome.stderr.splitlines() if line.strip()]
         verdict["status"] = "crashed"
-        verdict["detail"] = one_line(
+        verdict["detail"] = one_line(as_shown(
             f"the run ended with exit {outcome.returncode}" + (f" in {phase}" if phase else "")
-            + (f": {said[-1]}" if said else ""))
+            + (f": {said[-1]}" if said else ""), shown))
         return result
     try:
         record = parse_record(text)
@@ -159,13 +167,14 @@ def judge(name, outcome, scratch, limits):
         verdict["status"], verdict["detail"] = "crashed", "its run left a record.json that is not the lab run's"
         return result
     if record["refused"]:
-        verdict["status"], verdict["detail"] = "refused", record["refused"]
+        verdict["status"], verdict["detail"] = "refused", as_shown(record["refused"], shown)
         return result
     if record["crashed"]:
-        verdict["status"], verdict["detail"] = "crashed", record["crashed"]
+        verdict["status"], verdict["detail"] = "crashed", as_shown(record["crashed"], shown)
         return result
     verdict["status"] = "graded"
-    result["advice"], result["dot"] = record["advice"], record["dot"]
+    result["advice"] = [as_shown(line, shown) for line in record["advice"]]
+    result["dot"] = record["dot"]
 
     # 1-2: the lab's SGD from the learner's initial weights must reach their final weights
     replayed, final = replay(record["initial"])

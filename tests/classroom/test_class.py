@@ -28,9 +28,9 @@ def _ignore(folder, names):
     return [n for n in names if n in MADE or n.endswith(".pyc")]
 
 
-def make_copy(dest, learners=None):
+def make_copy(dest, learners=None, extra=None):
     """A git repository holding minigrad/, labcheck/ and classroom/ (ungraded), with the
-    learners given (all the sample's by default) and FAST limits."""
+    learners given (all the sample's by default), `extra(room)` run on it, and FAST limits."""
     for part in ("minigrad", "labcheck", "classroom"):
         shutil.copytree(REPO / part, dest / part, ignore=_ignore)
     room = dest / "classroom"
@@ -38,6 +38,8 @@ def make_copy(dest, learners=None):
         for folder in (room / "learners").iterdir():
             if folder.name not in learners:
                 shutil.rmtree(folder)
+    if extra:
+        extra(room)
     (room / "params.yaml").write_text(yaml.safe_dump({"grading": FAST}))
     run(["python", "-m", "classroom.grading.roster"], dest)
     run(["git", "init", "-q"], dest)
@@ -58,10 +60,25 @@ def ran(output):
                   for name in [line.split("'")[1]] if name != "code")
 
 
+def add_learner(room, name, like, train_edit):
+    """A learner made from a sample one, with one edit to train.py."""
+    folder = room / "learners" / name
+    shutil.copytree(room / "learners" / like, folder)
+    train = folder / "phase-07" / "07-train-tense-logits" / "train.py"
+    train.write_text(train_edit(train.read_text()))
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    room = make_copy(root)
+    room = make_copy(root, extra=lambda room: [
+        # a file that is not Python yet, and a step that fails at its third epoch
+        add_learner(room, "kit", "ada", lambda text: text + "\ndef broken(:\n"),
+        add_learner(room, "lou", "ada", lambda text: text.replace(
+            "    loss.backward()", "    if len(model.parameters()) and lr and sum(\n"
+            "            p.grad != 0 for p in model.parameters()) > 9000:\n        pass\n"
+            "    loss.backward()\n    _calls.append(1)\n    if len(_calls) == 5:\n"
+            "        raise ZeroDivisionError('a slip at the third epoch')") + "\n_calls = []\n")])
     start = time.monotonic()
     done = run(["dvc", "repro"], room)
     return root, room, done.stdout, time.monotonic() - start
@@ -70,12 +87,19 @@ def graded(tmp_path_factory):
 def test_the_sample_class_end_to_end(graded):
     root, room, output, seconds = graded
     rows = gradebook(room)
-    assert list(rows) == ["ada", "bo", "cy", "dee", "eli", "gus", "hal", "ivy"]
+    assert list(rows) == ["ada", "bo", "cy", "dee", "eli", "gus", "hal", "ivy", "kit", "lou"]
     verdicts = {name: (r["status"], r["passed"]) for name, r in rows.items()}
     assert verdicts == {"ada": ("graded", "true"), "bo": ("graded", "true"),
                         "cy": ("graded", "false"), "dee": ("graded", "false"),
                         "eli": ("graded", "false"), "gus": ("timed out", "false"),
-                        "hal": ("graded", "true"), "ivy": ("graded", "false")}
+                        "hal": ("graded", "true"), "ivy": ("graded", "false"),
+                        "kit": ("refused", "false"), "lou": ("crashed", "false")}
+    # messages name the learner's files by their paths in the repository, not the jail's
+    for name in ("kit", "lou"):
+        detail = rows[name]["detail"]
+        assert f"classroom/learners/{name}/phase-07/07-train-tense-logits/train.py" in detail
+        assert "/lab/" not in detail and "/scratch" not in detail
+    assert "ZeroDivisionError" in rows["lou"]["detail"]
     assert rows["ada"]["final_loss"] == "0.05311" and rows["ada"]["accuracy"] == "1"
     assert rows["ada"]["stop_conditions_met"] == "4" and rows["ada"]["findings"] == ""
     assert "Block A start: neurons start alike" in rows["cy"]["findings"].split(";")
@@ -92,7 +116,7 @@ def test_the_sample_class_end_to_end(graded):
               and p.parent.parent != room / "graded"]
     assert forged == []
     readme = (room / "README.md").read_text()
-    assert "3 of 8 passed." in readme and "- replay: the final weights differ: 3 of 8" in readme
+    assert "3 of 10 passed." in readme and "- replay: the final weights differ: 3 of 10" in readme
     page = (room / "graded" / "dee" / "feedback.md").read_text()
     assert "**NOT PASSED.**" in page and "Block C, step 3" in page
     svg = (room / "graded" / "ada" / "graph.svg").read_text()

@@ -63,3 +63,15 @@ def test_the_committed_settings_jail():
 ])
 def test_short_names(finding, short):
     assert short_name(finding) == short
+
+
+def test_no_jail_here_is_refused_in_one_line(monkeypatch, capsys):
+    """bwrap not on PATH (the venv's bin alone): `make class` stops before DVC, naming why."""
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    assert roster.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "`bwrap`, which is not on PATH" in err
+    assert "grading.jail: false" in err
