@@ -33,6 +33,8 @@ def page(result):
         lines += ["", "## What the grader found", ""]
         lines += [f"- {f}" for f in result["findings"]] or ["Nothing: every check holds."]
         lines += ["", "![your computation graph](graph.svg)", ""]
+    if v["status"] != "graded":
+        return "\n".join(lines) + "\n"  # the lab check did not finish: no advice to give
     lines += ["## Advice from the lab check", "",
               "The lab check ran beside your code, so this is advice, not the grade:", ""]
     lines += [f"- {f}" for f in result["advice"]] or ["- No advice: it found nothing to change."]
