@@ -38,6 +38,9 @@ from minigrad import Value
 
 RECORD_BYTES = 4 * 1024 * 1024  # record.json of a lab run is ~11 kB; a learner may leave more
 LINE = 400  # the most of one line of the learner's making (a phase, an error) that is kept
+# The lab's drawing (11 Values, 10 edges) is under 1 kB of DOT; a source this large is not that
+# drawing, and laying it out could keep Graphviz busy for minutes, outside the jail.
+DOT_BYTES = 64 * 1024
 JAIL_LAB = "/lab"  # where run_lab binds the learner's folder in the jail
 SHAPE = [(5, 4), (4, 5)]  # (inputs, neurons) per layer: MLP(5, [4, 5])
 
@@ -197,11 +200,21 @@ def judge(name, outcome, scratch, limits):
     right = correct(record["final"])
     # 5: Block E's check, here, on the DOT the learner's draw() returned
     drawn = None
-    if record["dot"]:
+    if record["dot"] and len(record["dot"].encode()) > DOT_BYTES:
+        drawn = [f"{viz_py}, Block E: draw(root) returned {len(record['dot'].encode())} bytes"
+                 f" of DOT, where the lab's graph of 11 values takes under 1 kB: it was not"
+                 f" checked or drawn"]
+        findings += drawn
+        result["dot"] = None
+    elif record["dot"]:
         a, b, c = Value(2.0, label="a"), Value(3.0, label="b"), Value(4.0, label="c")
         root = (a * b + c) * (a - c)
         root.backward()
-        drawn = check_drawing(record["dot"], root, viz_py).findings
+        try:
+            drawn = check_drawing(record["dot"], root, viz_py).findings
+        except subprocess.TimeoutExpired:
+            drawn = [f"{viz_py}, Block E: Graphviz could not lay the drawing out in time"]
+            result["dot"] = None
         findings += drawn
     conditions = stop_conditions(losses, right, 5, drawn, {}, MAX_LOSS)
     # The fourth condition is the learner's pipeline writing its manifests; a class runs no
