@@ -5,8 +5,9 @@ the jail), from their source files alone.
 
 The grade stages depend on this file rather than on ../minigrad and ../labcheck directly:
 DVC hashes a folder outside the project whole, __pycache__ included (the classroom's
-.dvcignore does not reach it), so a checkout where Python had run would hash the engine
-differently from a fresh clone, and no grading could be shared through the run-cache.
+.dvcignore does not reach it), and bytecode differs from checkout to checkout (it records the
+sources' times), so a grading could never be shared through the run-cache. DVC runs this at
+every `dvc repro` (always_changed); the file changes only when a source does.
 """
 
 import hashlib
