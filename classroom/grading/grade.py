@@ -139,20 +139,26 @@ def where(scratch):
     return one_line(text) if text and text.strip() else None
 
 
+def ungraded(name, detail):
+    """A verdict with nothing graded: `crashed` until told otherwise."""
+    verdict = {"learner": name, "status": "crashed", "detail": detail, "passed": False,
+               "final_loss": None, "accuracy": None, "stop_conditions_met": 0,
+               "conditions": [], "replay": None}
+    return {"verdict": verdict, "losses": [], "findings": [], "advice": [], "dot": None}
+
+
 def judge(name, outcome, scratch, limits):
     """The verdict from how the run ended and what it recorded, judged here."""
     shown = f"classroom/learners/{name}/phase-07"
     train_py = f"{shown}/07-train-tense-logits/train.py"
     viz_py = f"{shown}/07-visualize-graph/viz.py"
-    verdict = {"learner": name, "status": None, "detail": None, "passed": False,
-               "final_loss": None, "accuracy": None, "stop_conditions_met": 0,
-               "conditions": [], "replay": None}
-    result = {"verdict": verdict, "losses": [], "findings": [], "advice": [], "dot": None}
+    result = ungraded(name, None)
+    verdict = result["verdict"]
     phase = where(scratch)
     if outcome.status in ("timed out", "out of memory"):
         after = (f" after {limits.wall_seconds:g} s" if outcome.seconds >= limits.wall_seconds
                  else f" after {limits.cpu_seconds:g} s of CPU" if outcome.status == "timed out"
-                 else "")
+                 else f" (more than {limits.memory_mb} MB)")
         verdict["status"] = outcome.status
         verdict["detail"] = f"{outcome.status}{after}" + (f" in {phase}" if phase else "")
         return result
@@ -167,7 +173,7 @@ def judge(name, outcome, scratch, limits):
     try:
         record = parse_record(text)
     except (ValueError, TypeError, AttributeError, RecursionError):
-        verdict["status"], verdict["detail"] = "crashed", "its run left a record.json that is not the lab run's"
+        verdict["detail"] = "its run left a record.json that is not the lab run's"
         return result
     if record["refused"]:
         verdict["status"], verdict["detail"] = "refused", as_shown(record["refused"], shown)
@@ -291,6 +297,11 @@ def grade(name):
             result = judge(name, outcome, scratch, limits)
         except DotMissing as err:
             raise GraderError(str(err)) from None
+        except Exception as err:  # noqa: BLE001
+            # numbers no lab run writes (a record forged to trip the grader, or a grader bug)
+            # must not stop the rest of the class: this learner is marked, with the cause
+            result = ungraded(name, f"its run's record could not be graded:"
+                                      f" {type(err).__name__}: {one_line(err)}")
     write(name, result)
     v = result["verdict"]
     print(f"{name}: {v['status']}" + (f" ({v['detail']})" if v["detail"] else "")
