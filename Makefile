@@ -10,10 +10,11 @@ PLOTS_TEMPLATE := .dvc/plots_template.html
 # DVC runs each stage's `python` from PATH: make it the venv's.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup repro test test-fast bench starter
+.PHONY: setup repro test test-fast bench starter class
 
 setup: $(VENV)/.installed $(PLOTS_TEMPLATE)
 	@scripts/install-graphviz.sh
+	@scripts/install-bubblewrap.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +55,12 @@ starter:
 	done
 	@for f in $(LAB_FILES); do cp starter/$$(basename $$f) $$f; done
 	@echo "The lab's three files are now skeletons: write each Block, then run \`dvc repro\`."
+
+# The classroom (classroom/, a DVC project of its own): every folder under classroom/learners/
+# graded, then the gradebook. DVC reads its list of learners before any stage runs, so the
+# roster step writes it from the folders first (and refuses, in one line, a folder name that
+# cannot be a stage key, bad settings, or a jail that cannot be made here). Exits 0 once the
+# class is graded, whatever the verdicts: they are in classroom/gradebook.csv.
+class: setup
+	$(BIN)/python -m classroom.grading.roster
+	cd classroom && $(BIN)/dvc repro
