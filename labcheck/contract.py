@@ -79,9 +79,10 @@ class Lab:
 def _import(path, name, folders):
     """The module at `path`, run once and kept in sys.modules as `name`."""
     path = Path(path)
+    named = shown(path)  # as the reader knows it, in every message
     if not path.is_file():
-        raise LabError(f"{path} is missing: write it, or bring the lab's answer back with"
-                       f" `git checkout -- {path}`")
+        raise LabError(f"{named} is missing: write it, or bring the lab's answer back with"
+                       f" `git checkout -- {named}`")
     folder = str(path.resolve().parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)  # so train.py's `from model import MLP` finds its neighbour
@@ -97,18 +98,18 @@ def _import(path, name, folders):
     except _TrainsOnImport as err:
         frames = _frames(err, folders)  # the outermost: the module's line that starts it
         start = f"its line {frames[0].lineno}" if frames else "it"
-        raise LabError(f"{path} trains when it is imported: {start} reaches backward();"
+        raise LabError(f"{named} trains when it is imported: {start} reaches backward();"
                        " put the epoch loop in a function, or under"
                        " `if __name__ == \"__main__\":`, so the pipeline can run the epochs"
                        " itself (Block C)") from None
     except NotImplementedError as err:
-        raise LabError(f"{path} is still to write: {err or 'NotImplementedError'}"
+        raise LabError(f"{named} is still to write: {err or 'NotImplementedError'}"
                        f"{_at(err, folders)}") from None
     except SyntaxError as err:
-        raise LabError(f"{path}, line {err.lineno}: {err.msg}:"
+        raise LabError(f"{named}, line {err.lineno}: {err.msg}:"
                        f" {(err.text or '').strip()}") from None
     except Exception as err:
-        raise LabError(f"{path} raised {type(err).__name__}: {err}, while being imported"
+        raise LabError(f"{named} raised {type(err).__name__}: {err}, while being imported"
                        f"{learner_frames(err, folders)}") from None
     finally:
         Value.backward = backward
@@ -188,7 +189,7 @@ def _is_number(v):
 def check_lab(paths, layer_sizes, init_range, lr):
     """Refuse, in one LabError, the first Block the lab's files do not provide yet."""
     lab = load(paths["model"], paths["train"], paths.get("viz"))
-    mp, tp = paths["model"], paths["train"]
+    mp, tp = shown(paths["model"]), shown(paths["train"])
     # Block A: the model
     MLP = _need(lab.model, "MLP", "MLP(n_in, layer_sizes)", "Block A", mp)
     if not _takes(MLP, N_TENSES, list(layer_sizes)):
@@ -244,7 +245,7 @@ def check_lab(paths, layer_sizes, init_range, lr):
                  sgd_step, model, xs, ys, lr)
     # Block E: the drawing
     if lab.viz is not None:
-        vp = paths["viz"]
+        vp = shown(paths["viz"])
         draw = _need(lab.viz, "draw", "draw(root)", "Block E: a Digraph of the graph", vp)
         a, b = Value(2.0, label="a"), Value(3.0, label="b")
         root = a * b + a
