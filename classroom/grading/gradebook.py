@@ -33,7 +33,7 @@ def short_name(finding):
         head, words = "other", finding.split()
     else:
         head = " ".join(filter(None, [match.group(1), match.group(2)]))
-        words = re.split(r"[(:]", match.group(3))[0].split()
+        words = re.split(r"[(:;]", match.group(3))[0].split()
     text = " ".join(words[:WORDS])
     return re.sub(r"[;,`]", "", f"{head}: {text}").strip()
 

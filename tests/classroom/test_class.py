@@ -107,7 +107,7 @@ def test_the_sample_class_end_to_end(graded):
                                                   "Block C step 3: the gradients add up"]
     assert "Block B: the targets are 0/1" in rows["eli"]["findings"]
     # the looping learner: where it was when stopped, from the phase file
-    assert rows["gus"]["detail"].startswith("timed out after 2 s of CPU in sgd_step, epoch 2")
+    assert rows["gus"]["detail"].startswith("timed out after 2 s of CPU in sgd_step, epoch ")
     # hal looked for classmates' files and, in the jail, found none: it ran as a correct lab
     # ivy wrote a passing verdict and emptied the checker in its process: no advice, but the
     # replay still fails it, and its files went nowhere
