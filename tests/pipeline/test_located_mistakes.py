@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, fresh_clone, run
+from conftest import REPO, run
+from test_learner_labs import clones, put_back  # noqa: F401 (clones: a fixture)
 
 sys.path.insert(0, str(REPO / "tests" / "checker"))
 import beginner_slips  # noqa: E402
@@ -80,11 +81,6 @@ def edit(project, edits):
         (project / path).write_text(text.replace(old, new))
 
 
-def put_back(project):
-    run(["git", "checkout", "--", "."], project)
-    run(["git", "clean", "-fdq", "--", "experiments"], project)
-
-
 class Run:
     """What `dvc repro` printed and left."""
 
@@ -128,17 +124,6 @@ def cases():
 
 
 CASES = list(cases())
-
-
-@pytest.fixture(scope="module")
-def clones(reproduced_once, tmp_path_factory):
-    def new_clone(number):
-        dest = fresh_clone(reproduced_once, tmp_path_factory.mktemp(f"located{number}") / "p")
-        run(["dvc", "repro"], dest)
-        return dest
-
-    with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(new_clone, range(2)))
 
 
 @pytest.fixture(scope="module")

@@ -243,3 +243,16 @@ def test_dvc_plots_show_draws_each_curve_once(reproduced):
         reference = [row["loss"] for row in csv.DictReader(f)]
     assert [row["loss"] for row in loss["content"]["data"]["values"]
             if row["filename"] == common.REFERENCE_CSV] == reference
+
+
+@pytest.mark.slow
+def test_the_manifests_hash_the_checker_files_that_judged_the_run(reproduced_once):
+    import hashlib
+
+    for manifest, judge in ((f"{TRAIN}/manifest.json", "labcheck/step.py"),
+                            (f"{VIZ}/manifest.json", "labcheck/graph.py")):
+        inputs = {entry["path"]: entry["sha256"] for entry in
+                  json.loads((reproduced_once / manifest).read_text())["inputs"]}
+        assert judge in inputs, (manifest, sorted(inputs))
+        for path, digest in inputs.items():
+            assert hashlib.sha256((reproduced_once / path).read_bytes()).hexdigest() == digest

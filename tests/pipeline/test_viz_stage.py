@@ -78,10 +78,8 @@ def test_stage_manifest_validates_and_records_result_and_gradients(diamond_run):
     assert manifest["config"] == {
         "expression": "(a*b + c)*(a - c)", "values": {"a": 2, "b": 3, "c": 4},
     }
-    inputs = [entry["path"] for entry in manifest["inputs"]]
-    assert inputs[:2] == [f"{OUT}/viz.py", "params.yaml"]
-    # then the checker's files that judged the drawing, each hashed
-    assert "labcheck/graph.py" in inputs[2:] and all(p.startswith("labcheck/") for p in inputs[2:])
+    # (then the checker's files, where it runs from the project: test_pipeline holds that)
+    assert [entry["path"] for entry in manifest["inputs"]][:2] == [f"{OUT}/viz.py", "params.yaml"]
     assert [entry["path"] for entry in manifest["outputs"]] == [ARGS[0], ARGS[4], ARGS[3], ARGS[2],
                                                                 ARGS[5]]
     assert manifest["metrics"] == {"output": -20.0, "grads": {"a": 4.0, "b": -4.0, "c": -12.0}}
