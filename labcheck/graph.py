@@ -76,7 +76,7 @@ class _Drawing:
         return near
 
 
-def check_drawing(source, root, path):
+def check_drawing(source, root, path, timeout=60):
     """The findings on the DOT `source` a learner's draw(root) gave, and what it holds."""
     if not isinstance(source, str):
         raise TypeError(f"check_drawing needs DOT source text (graph.source), got "
@@ -86,7 +86,7 @@ def check_drawing(source, root, path):
                         f"{type(root).__name__}")
     say = f"{path}, {BLOCK}: ".__add__
     result = DrawingCheck()
-    drawing, error = read_drawing(source)
+    drawing, error = read_drawing(source, timeout)
     if drawing is None:
         result.findings.append(say(error))
         result.summary = {"read": False}
@@ -106,13 +106,13 @@ def check_drawing(source, root, path):
 # -- reading: Graphviz lays the drawing out, and its text ops are the fields ----------------------
 
 
-def read_drawing(source):
+def read_drawing(source, timeout=60):
     """Can Graphviz read the drawing? (the _Drawing, None) or (None, what dot said)."""
     if shutil.which("dot") is None:
         raise DotMissing("Graphviz's `dot` program is not on PATH: install Graphviz "
                          "(e.g. `apt-get install graphviz`) to check a drawing")
     run = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True,
-                         timeout=60)
+                         timeout=timeout)
     if run.returncode != 0:
         said = " ".join(run.stderr.split()) or f"dot exited with {run.returncode}"
         return None, f"Graphviz cannot read the drawing draw(root) returned: {said}"

@@ -132,6 +132,13 @@ def check_parameters_shape(params, model, path):
 def check_objects(model, path):
     """Is every neuron its own object, and every weight and bias its own Value, as Block A
     makes a new one for each? [] or findings."""
+    borrowed = sorted({f"{type(o).__module__}.{type(o).__name__}" for o in
+                       [model, *model.layers, *(n for layer in model.layers for n in layer.neurons)]
+                       if type(o).__module__.split(".")[0] == "minigrad"})
+    if borrowed:  # the library's network in place of the learner's own Block A
+        return [f"{path}, Block A: the model is built from {', '.join(borrowed)}, the engine's"
+                " own network, not from Neuron, Layer and MLP written in model.py: Block A"
+                " asks for each built from Value"]
     findings = []
     for i, layer in enumerate(model.layers, 1):
         neurons = list(layer.neurons)

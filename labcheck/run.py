@@ -82,14 +82,15 @@ class _Phase:
         os.replace(tmp, self.path)
 
 
-def run(folder, out, shown_as=None):
-    """Check, train and draw the lab in `folder`; the record, also written to out/record.json."""
+def run(folder, out, shown_as=None, seed=None):
+    """Check, train and draw the lab in `folder` (from `seed`, else the lab's); the record, also
+    written to out/record.json."""
     out = Path(out)
     paths = lab_paths(folder)
     if shown_as:
         contract.SHOWN_AS[str(Path(folder).resolve())] = shown_as
     phase = _Phase(out)
-    record = {"settings": LAB, "refused": None, "crashed": None, "initial": None, "final": None,
+    record = {"settings": {**LAB, "seed": LAB["seed"] if seed is None else seed}, "refused": None, "crashed": None, "initial": None, "final": None,
               "losses": [], "findings": [], "drawing": None}
     try:
         phase("checking the lab's files (check_params)")
@@ -98,19 +99,19 @@ def run(folder, out, shown_as=None):
         record["refused"] = str(err)
         return _write(out, record)
     try:
-        _train(record, paths, phase)
+        _train(record, paths, phase, LAB["seed"] if seed is None else seed)
         _draw(record, paths, phase)
     except LabError as err:
         record["crashed"] = str(err)
     return _write(out, record)
 
 
-def _train(record, paths, phase):
+def _train(record, paths, phase, seed):
     from labcheck import audit
 
     lab = load(paths["model"], paths["train"])
     xs, ys = lab.train.xs, lab.train.ys
-    seed_everything(LAB["seed"])
+    seed_everything(seed)
     phase("building MLP (Block A)")
     model = learner_call(lab, f"building MLP({N_TENSES}, {LAB['layer_sizes']}) (Block A)",
                          lab.model.MLP, N_TENSES, list(LAB["layer_sizes"]),
@@ -156,10 +157,12 @@ def main(argv=None):
                         " 07-visualize-graph/")
     parser.add_argument("out", help="the folder to write record.json and phase to")
     parser.add_argument("--shown-as", help="the lab folder's name in messages")
+    parser.add_argument("--seed", type=int, help="seed the model with this, not the lab's 42"
+                        " (the classroom's second run: weights recorded, not drawn, show)")
     args = parser.parse_args(argv)
     if not Path(args.out).is_dir():
         parser.error(f"OUT_FOLDER {args.out} is not a folder")
-    run(args.lab, args.out, args.shown_as)
+    run(args.lab, args.out, args.shown_as, args.seed)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import stat
 import subprocess
@@ -41,6 +42,9 @@ LINE = 400  # the most of one line of the learner's making (a phase, an error) t
 # The lab's drawing (11 Values, 10 edges) is under 1 kB of DOT; a source this large is not that
 # drawing, and laying it out could keep Graphviz busy for minutes, outside the jail.
 DOT_BYTES = 64 * 1024
+# Graphviz lays the lab's drawing out in milliseconds; it runs here, outside the jail, so a
+# drawing made to keep it busy is cut short
+DOT_SECONDS = 10
 JAIL_LAB = "/lab"  # where run_lab binds the learner's folder in the jail
 SHAPE = [(5, 4), (4, 5)]  # (inputs, neurons) per layer: MLP(5, [4, 5])
 
@@ -62,8 +66,14 @@ def read_untrusted(path, limit):
         return f.read(limit).decode("utf-8", errors="replace")
 
 
+def clean(text):
+    """A string from the learner's run, as text any file or terminal takes: a lone surrogate
+    (which no UTF-8 file can hold) becomes U+FFFD."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
 def one_line(text):
-    text = " ".join(str(text).split())
+    text = " ".join(clean(text).split())
     return text if len(text) <= LINE else text[:LINE - 3] + "..."
 
 
@@ -106,12 +116,13 @@ def parse_record(text):
     out["advice"] = [one_line(f) for f in findings] if isinstance(findings, list) else []
     drawing = record.get("drawing")
     dot = drawing.get("dot") if isinstance(drawing, dict) else None
-    out["dot"] = dot if isinstance(dot, str) else None
+    out["dot"] = clean(dot) if isinstance(dot, str) else None
     return out
 
 
-def run_lab(name, scratch, jail, limits):
-    """The lab run (labcheck.run) on the learner's folder, in the jail unless told not to."""
+def run_lab(name, scratch, jail, limits, seed=None):
+    """The lab run (labcheck.run) on the learner's folder, in the jail unless told not to; at
+    `seed`, where given, instead of the lab's."""
     folder = LEARNERS / name / "phase-07"
     shown = f"classroom/learners/{name}/phase-07"
     if jail:
@@ -121,7 +132,8 @@ def run_lab(name, scratch, jail, limits):
         lab, out = JAIL_LAB, "/scratch"
     else:
         code, readonly, lab, out = str(REPO), [], str(folder), str(scratch)
-    argv = [sys.executable, "-m", "labcheck.run", lab, out, "--shown-as", shown]
+    argv = [sys.executable, "-m", "labcheck.run", lab, out, "--shown-as", shown,
+            *(["--seed", str(seed)] if seed is not None else [])]
     return run_jailed(argv, readonly=readonly, scratch=str(scratch), limits=limits,
                       env={"PYTHONPATH": code}, jailed=jail)
 
@@ -175,13 +187,16 @@ def judge(name, outcome, scratch, limits):
     except (ValueError, TypeError, AttributeError, RecursionError):
         verdict["detail"] = "its run left a record.json that is not the lab run's"
         return result
-    if record["refused"]:
-        verdict["status"], verdict["detail"] = "refused", as_shown(record["refused"], shown)
-        return result
-    if record["crashed"]:
-        verdict["status"], verdict["detail"] = "crashed", as_shown(record["crashed"], shown)
-        return result
+    for status in ("refused", "crashed"):
+        if record[status]:
+            # RLIMIT_AS ends an allocation in a MemoryError, which the checker reports as the
+            # learner's own exception: it is the memory limit all the same
+            memory = "MemoryError" in record[status]
+            verdict["status"] = "out of memory" if memory else status
+            verdict["detail"] = as_shown(record[status], shown)
+            return result
     verdict["status"] = "graded"
+    result["initial"] = record["initial"]
     result["advice"] = [as_shown(line, shown) for line in record["advice"]]
     result["dot"] = record["dot"]
 
@@ -217,7 +232,7 @@ def judge(name, outcome, scratch, limits):
         root = (a * b + c) * (a - c)
         root.backward()
         try:
-            drawn = check_drawing(record["dot"], root, viz_py).findings
+            drawn = check_drawing(record["dot"], root, viz_py, timeout=DOT_SECONDS).findings
         except subprocess.TimeoutExpired:
             drawn = [f"{viz_py}, Block E: Graphviz could not lay the drawing out in time"]
             result["dot"] = None
@@ -236,6 +251,43 @@ def judge(name, outcome, scratch, limits):
     return result
 
 
+def challenge_seed():
+    """A seed the learner's code cannot know before it runs: a record kept from a good run (or
+    computed once, then replayed) cannot match a run at it."""
+    seed = secrets.randbelow(2**31 - 2) + 1
+    return seed if seed != LAB["seed"] else seed + 1
+
+
+def recheck(name, outcome, scratch, seed, first):
+    """A finding, or None: the lab run again at another seed must draw other starting weights
+    and train from them as the lab's SGD does. A run that recorded weights rather than drawn
+    and trained them (a forged record) fails here, since it cannot know the seed ahead."""
+    train_py = f"classroom/learners/{name}/phase-07/07-train-tense-logits/train.py"
+    text = read_untrusted(Path(scratch) / "record.json", RECORD_BYTES)
+    why = None
+    if outcome.status != "ok" or text is None:
+        why = f"it ended as {outcome.status}" + (f" in {where(scratch)}" if where(scratch) else "")
+    else:
+        try:
+            record = parse_record(text)
+            if record["refused"] or record["crashed"]:
+                why = "it was " + ("refused" if record["refused"] else "stopped by an error")
+            elif record["initial"] == first:
+                why = "it started from the very weights of the run at seed 42"
+            else:
+                gap = distance(replay(record["initial"])[1], record["final"])
+                if not gap <= TOLERANCE:
+                    why = (f"its final weights differ from the lab's SGD replayed from its"
+                           f" starting weights, by up to {gap:.3g}")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            why = "it left a record.json that is not the lab run's"
+    if why is None:
+        return None
+    return (f"{train_py}, replay: unreproducible at another seed: the lab, run again from seed"
+            f" {seed} instead of 42, did not draw and train its own weights ({why}), so the run"
+            " at seed 42 is not taken as the lab's")
+
+
 def _without_names(svg):
     """The SVG without the DOT's node names (its <title>s and comments): a drawing that names
     nodes by id(value), as micrograd's does, would otherwise differ at every run, and so would
@@ -248,7 +300,7 @@ def render_svg(dot):
     if dot:
         try:
             done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True,
-                                  timeout=20)
+                                  timeout=DOT_SECONDS)
             if done.returncode == 0:
                 return _without_names(done.stdout.decode("utf-8", errors="replace"))
         except subprocess.TimeoutExpired:
@@ -275,8 +327,8 @@ def write(name, result):
     (out / "findings.json").write_text(json.dumps(
         {"findings": result["findings"], "advice": result["advice"]}, indent=1) + "\n",
         encoding="utf-8")
-    (out / "graph.svg").write_text(render_svg(result["dot"]), encoding="utf-8")
-    (out / "feedback.md").write_text(feedback.page(result), encoding="utf-8")
+    (out / "graph.svg").write_text(clean(render_svg(result["dot"])), encoding="utf-8")
+    (out / "feedback.md").write_text(clean(feedback.page(result)), encoding="utf-8")
 
 
 def grade(name):
@@ -291,10 +343,19 @@ def grade(name):
         raise GraderError(str(err)) from None
     if shutil.which("dot") is None:
         raise GraderError("Graphviz's `dot` is not on PATH: run `make setup`")
-    with tempfile.TemporaryDirectory(prefix=f"grade-{name}-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"grade-{name}-") as scratch, \
+            tempfile.TemporaryDirectory(prefix=f"grade-{name}-again-") as again:
         outcome = run_lab(name, scratch, jail, limits)
         try:
             result = judge(name, outcome, scratch, limits)
+            # a run that the replay matched is asked again, at a seed it cannot know ahead
+            if (result["verdict"]["replay"] or {}).get("matched"):
+                seed = challenge_seed()
+                finding = recheck(name, run_lab(name, again, jail, limits, seed), again, seed,
+                                  result["initial"])
+                if finding:
+                    result["findings"].append(finding)
+                    result["verdict"]["passed"] = False
         except DotMissing as err:
             raise GraderError(str(err)) from None
         except Exception as err:  # noqa: BLE001
