@@ -68,7 +68,7 @@ def read_untrusted(path, limit):
 
 def clean(text):
     """A string from the learner's run, as text any file or terminal takes: a lone surrogate
-    (which no UTF-8 file can hold) becomes U+FFFD."""
+    (which no UTF-8 file can hold) becomes `?`."""
     return str(text).encode("utf-8", "replace").decode("utf-8")
 
 
@@ -348,8 +348,8 @@ def grade(name):
         outcome = run_lab(name, scratch, jail, limits)
         try:
             result = judge(name, outcome, scratch, limits)
-            # a run that the replay matched is asked again, at a seed it cannot know ahead
-            if (result["verdict"]["replay"] or {}).get("matched"):
+            # a run that would pass is asked again, at a seed its code cannot know ahead
+            if result["verdict"]["passed"]:
                 seed = challenge_seed()
                 finding = recheck(name, run_lab(name, again, jail, limits, seed), again, seed,
                                   result["initial"])

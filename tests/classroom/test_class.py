@@ -42,6 +42,7 @@ def make_copy(dest, learners=None, extra=None):
         extra(room)
     (room / "params.yaml").write_text(yaml.safe_dump({"grading": FAST}))
     run(["python", "-m", "classroom.grading.roster"], dest)
+    run(["python", "-m", "classroom.grading.stamp"], dest)  # of the code as copied
     run(["git", "init", "-q"], dest)
     run(["git", "add", "."], dest)
     run(["git", "commit", "-qm", "a class"], dest)
@@ -68,10 +69,35 @@ def add_learner(room, name, like, train_edit):
     train.write_text(train_edit(train.read_text()))
 
 
+# A forger: dee's lab (the gradients never zeroed) with a record of a good run kept beside it,
+# copied over the checker's record when its process exits.
+FORGE = """
+import atexit as _atexit, os as _os, shutil as _shutil
+_atexit.register(lambda: _shutil.copyfile(_os.path.join(_os.path.dirname(__file__),
+                                                        "good_record.json"),
+                                          "/scratch/record.json"))
+"""
+
+
+def add_forger(room, name, like):
+    add_learner(room, name, like, lambda text: text + FORGE)
+    good = room.parent / "good-run"
+    good.mkdir()
+    run(["python", "-m", "labcheck.run", str(room / "learners" / "ada" / "phase-07"), str(good)],
+        room.parent)
+    shutil.copy(good / "record.json", room / "learners" / name / "phase-07" /
+                "07-train-tense-logits" / "good_record.json")
+    shutil.rmtree(good)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
     room = make_copy(root, extra=lambda room: [
+        add_forger(room, "max", "dee"),
+        # an exception whose message holds a lone surrogate, which no UTF-8 file can hold
+        add_learner(room, "nia", "ada",
+                    lambda text: text + "\nraise RuntimeError('odd \\udcff')\n"),
         # a file that is not Python yet, and a step that fails at its third epoch
         add_learner(room, "kit", "ada", lambda text: text + "\ndef broken(:\n"),
         add_learner(room, "lou", "ada", lambda text: text.replace(
@@ -87,13 +113,18 @@ def graded(tmp_path_factory):
 def test_the_sample_class_end_to_end(graded):
     root, room, output, seconds = graded
     rows = gradebook(room)
-    assert list(rows) == ["ada", "bo", "cy", "dee", "eli", "gus", "hal", "ivy", "kit", "lou"]
+    assert list(rows) == ["ada", "bo", "cy", "dee", "eli", "gus", "hal", "ivy", "kit", "lou",
+                          "max", "nia"]
     verdicts = {name: (r["status"], r["passed"]) for name, r in rows.items()}
     assert verdicts == {"ada": ("graded", "true"), "bo": ("graded", "true"),
                         "cy": ("graded", "false"), "dee": ("graded", "false"),
                         "eli": ("graded", "false"), "gus": ("timed out", "false"),
                         "hal": ("graded", "true"), "ivy": ("graded", "false"),
-                        "kit": ("refused", "false"), "lou": ("crashed", "false")}
+                        "kit": ("refused", "false"), "lou": ("crashed", "false"),
+                        "max": ("graded", "false"), "nia": ("refused", "false")}
+    # the forger's copied record matched the replay, but not a second run at another seed
+    assert "replay: unreproducible at another seed" in rows["max"]["findings"].split(";")
+    assert "RuntimeError: odd ?, while being imported" in rows["nia"]["detail"]
     # messages name the learner's files by their paths in the repository, not the jail's
     for name in ("kit", "lou"):
         detail = rows[name]["detail"]
@@ -116,7 +147,7 @@ def test_the_sample_class_end_to_end(graded):
               and p.parent.parent != room / "graded"]
     assert forged == []
     readme = (room / "README.md").read_text()
-    assert "3 of 10 passed." in readme and "- replay: the final weights differ: 3 of 10" in readme
+    assert "3 of 12 passed." in readme and "- replay: the final weights differ: 3 of 12" in readme
     page = (room / "graded" / "dee" / "feedback.md").read_text()
     assert "**NOT PASSED.**" in page and "Block C, step 3" in page
     svg = (room / "graded" / "ada" / "graph.svg").read_text()

@@ -8,6 +8,18 @@ from classroom.grading.gradebook import short_name
 from classroom.grading.settings import ROSTER, SettingsError, load_settings
 
 
+def test_the_committed_code_json_is_the_grading_codes_fingerprint():
+    """The committed gradebook was made by the code as committed: after an edit to the engine,
+    the checker or the grader, `make class` grades the class again and rewrites code.json."""
+    import json
+
+    from classroom.grading.settings import CLASSROOM
+    from classroom.grading.stamp import fingerprint
+
+    committed = json.loads((CLASSROOM / "code.json").read_text(encoding="utf-8"))
+    assert committed == fingerprint(), "run `make class` and commit classroom/"
+
+
 def test_learners_yaml_lists_the_folders():
     """The committed list is what `make class` would write from classroom/learners/."""
     assert ROSTER.read_text(encoding="utf-8") == roster.render(roster.learners())
