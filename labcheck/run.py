@@ -90,7 +90,9 @@ def run(folder, out, shown_as=None, seed=None):
     if shown_as:
         contract.SHOWN_AS[str(Path(folder).resolve())] = shown_as
     phase = _Phase(out)
-    record = {"settings": {**LAB, "seed": LAB["seed"] if seed is None else seed}, "refused": None, "crashed": None, "initial": None, "final": None,
+    seed = LAB["seed"] if seed is None else seed
+    record = {"settings": {**LAB, "seed": seed}, "refused": None, "crashed": None,
+              "initial": None, "final": None,
               "losses": [], "findings": [], "drawing": None}
     try:
         phase("checking the lab's files (check_params)")
@@ -99,7 +101,7 @@ def run(folder, out, shown_as=None, seed=None):
         record["refused"] = str(err)
         return _write(out, record)
     try:
-        _train(record, paths, phase, LAB["seed"] if seed is None else seed)
+        _train(record, paths, phase, seed)
         _draw(record, paths, phase)
     except LabError as err:
         record["crashed"] = str(err)

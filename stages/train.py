@@ -1,7 +1,8 @@
 """Stage train: the lab's model and training step on params.yaml's settings, and the run's
 files. `train.engine: compiled` replays the lab's total_loss as the Python minigrad.compile
-writes: the same losses, bit for bit. Before the epochs, two of the lab's steps are checked
-against the engine (labcheck.audit); what differs is logged, recorded in the
+writes: the same losses, bit for bit. Before the epochs, the lab's forward pass and two of its
+steps are watched at each boundary the lab names and checked against the engine
+(labcheck.audit); the first that differs is logged, recorded in the
 manifest for verify, and fails the run, which still trains so that its curve shows what the
 mistake does. The training time goes in the manifest, not the metrics, which must be the same
 on every run."""
@@ -40,7 +41,8 @@ def network(model):
     ws = [w for layer in layers for n in layer for w in n["w"]]
     bs = [n["b"] for layer in layers for n in layer]
     return {"sizes": [len(layer) for layer in layers], "n_params": len(ws) + len(bs),
-            "weights": {"min": min(ws), "max": max(ws)}, "biases": {"min": min(bs), "max": max(bs)}}
+            "weights": {"min": min(ws), "max": max(ws)},
+            "biases": {"min": min(bs), "max": max(bs)}}
 
 
 def build_model(lab, layer_sizes, init_range):
