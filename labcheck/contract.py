@@ -13,7 +13,7 @@ from pathlib import Path
 from minigrad import Value
 
 __all__ = ["LabError", "Lab", "load", "check_lab", "mlp_kwargs", "learner_call", "init_range_note",
-           "shown", "SHOWN_AS"]
+           "shown", "describe", "SHOWN_AS", "N_TENSES"]
 
 N_TENSES = 5
 
@@ -46,8 +46,6 @@ def shown(path):
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
-_short = shown
-
 
 def _frames(err, folders):
     """The traceback's frames in the lab's folders, a comprehension's inner frame dropped."""
@@ -59,14 +57,14 @@ def _frames(err, folders):
 
 def learner_frames(err, folders):
     """The learner's frames, one line each: `file, line N, in f: the code`."""
-    return "".join(f"\n  {_short(f.filename)}, line {f.lineno}, in {f.name}: {f.line}"
+    return "".join(f"\n  {shown(f.filename)}, line {f.lineno}, in {f.name}: {f.line}"
                    for f in _frames(err, folders))
 
 
 def _at(err, folders):
     """' (file, line N)' of the innermost of the learner's frames."""
     frames = _frames(err, folders)
-    return f" ({_short(frames[-1].filename)}, line {frames[-1].lineno})" if frames else ""
+    return f" ({shown(frames[-1].filename)}, line {frames[-1].lineno})" if frames else ""
 
 
 class Lab:
@@ -144,7 +142,7 @@ def init_range_note(lab, init_range):
     if init_range == 1.0 or mlp_kwargs(lab, init_range):
         return None
     return (f"params.yaml sets model.init_range to {init_range:g}, but"
-            f" {_short(lab.model.__file__)}'s MLP takes no init_range, so its weights start as"
+            f" {shown(lab.model.__file__)}'s MLP takes no init_range, so its weights start as"
             " it draws them: give MLP an `init_range=1.0` argument for the setting to apply")
 
 
@@ -176,10 +174,6 @@ def _need(module, name, what, block, path):
         raise LabError(f"{path} has no `{what}` ({block}); see the README, \"Doing the lab"
                        " yourself\"")
     return thing
-
-
-def _number(v):
-    return v.data if isinstance(v, Value) else v
 
 
 def _is_number(v):
@@ -224,7 +218,7 @@ def check_lab(paths, layer_sizes, init_range, lr):
     outputs = learner_call(lab, "calling model(xs[0]) (Block A)", model, xs[0])
     if not isinstance(outputs, (list, tuple)) or len(outputs) != layer_sizes[-1]:
         raise LabError(f"{mp}: model(x) must return the list of the last layer's"
-                       f" {layer_sizes[-1]} outputs (Block A), got {_describe(outputs)}")
+                       f" {layer_sizes[-1]} outputs (Block A), got {describe(outputs)}")
     # Block C: the loss and the step
     total_loss = _need(lab.train, "total_loss", "total_loss(model, xs, ys)",
                        "Block C, steps 1-2: the predictions and the loss", tp)
@@ -240,7 +234,7 @@ def check_lab(paths, layer_sizes, init_range, lr):
     if not isinstance(loss, Value):
         raise LabError(f"{tp}: total_loss(model, xs, ys) must return the loss as a Value, so"
                        f" that backward can reach the weights (Block C, step 2); got"
-                       f" {_describe(loss)}")
+                       f" {describe(loss)}")
     learner_call(lab, "calling sgd_step(model, xs, ys, lr) (Block C, steps 1-5)",
                  sgd_step, model, xs, ys, lr)
     # Block E: the drawing
@@ -253,11 +247,12 @@ def check_lab(paths, layer_sizes, init_range, lr):
         graph = learner_call(lab, "calling draw(root) (Block E)", draw, root)
         if not hasattr(graph, "pipe"):
             raise LabError(f"{vp}: draw(root) must return a graphviz Digraph (Block E), got"
-                           f" {_describe(graph)}")
+                           f" {describe(graph)}")
     return lab
 
 
-def _describe(thing):
+def describe(thing):
+    """What a learner's function returned, in a few words: "a list of 4", "None"."""
     if isinstance(thing, (list, tuple)):
         return f"a {type(thing).__name__} of {len(thing)}"
     return "None" if thing is None else f"a {type(thing).__name__}"

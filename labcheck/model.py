@@ -8,7 +8,7 @@ import copy
 import math
 
 from minigrad import Value
-from labcheck.contract import N_TENSES, LabError, learner_call, shown
+from labcheck.contract import N_TENSES, LabError, describe, learner_call, shown
 
 __all__ = ["check_structure", "check_parameters_shape", "check_objects", "check_parameters",
            "check_start", "check_forward", "Watch", "where", "block_a_params", "values", "close",
@@ -66,12 +66,6 @@ def where(model, params):
     return ", ".join(parts)
 
 
-def _describe(thing):
-    if isinstance(thing, (list, tuple)):
-        return f"a {type(thing).__name__} of {len(thing)}"
-    return "None" if thing is None else f"a {type(thing).__name__}"
-
-
 # -- the objects: refused before training when the names the checks read are not there ----
 
 def check_structure(model, path, layer_sizes):
@@ -80,13 +74,13 @@ def check_structure(model, path, layer_sizes):
     layers = getattr(model, "layers", None)
     if not isinstance(layers, (list, tuple)) or len(layers) != len(layer_sizes):
         raise LabError(f"{path}: MLP({N_TENSES}, {list(layer_sizes)}) needs `layers`, a list of"
-                       f" its {len(layer_sizes)} Layers (Block A); got {_describe(layers)}")
+                       f" its {len(layer_sizes)} Layers (Block A); got {describe(layers)}")
     n_in = N_TENSES
     for i, (layer, size) in enumerate(zip(layers, layer_sizes), 1):
         neurons = getattr(layer, "neurons", None)
         if not isinstance(neurons, (list, tuple)) or len(neurons) != size:
             raise LabError(f"{path}: layer {i} needs `neurons`, a list of its {size} Neurons"
-                           f" (Block A); got {_describe(neurons)}")
+                           f" (Block A); got {describe(neurons)}")
         for neuron in neurons:
             w, b = getattr(neuron, "w", None), getattr(neuron, "b", None)
             if not isinstance(w, (list, tuple)) or not all(isinstance(v, Value) for v in w) \
@@ -126,7 +120,7 @@ def check_parameters_shape(params, model, path):
                        f" (of {sizes} items), not one flat list of Values, so"
                        f" `p.grad = 0.0` would land on a list: {fix}")
     raise LabError(f"{path}: model.parameters() must return a list of Values (Block A),"
-                   f" got {_describe(params)}")
+                   f" got {describe(params)}")
 
 
 def check_objects(model, path):
@@ -381,19 +375,19 @@ def _neurons(path, model, watches):
         if all(len(got) == 1 and close(got, [_neuron(n, x, **variant)])
                for calls in wrong.values() for n, x, got in calls):
             return (f"{path}, Block A, Neuron.__call__: {named} neurons {text}{also} (a neuron"
-                    f" gives {got_of(wrong)}, where tanh(b + Σ w·x) of its input is"
-                    f" {ref_of(wrong)}): {fix}")
+                    f" gives {_got_of(wrong)}, where tanh(b + Σ w·x) of its input is"
+                    f" {_ref_of(wrong)}): {fix}")
     return (f"{path}, Block A, Neuron.__call__: {named} neurons differ from tanh(b + Σ w·x) of"
-            f" the input each received{also}: a neuron gives {got_of(wrong)}, where the lab's"
-            f" formula gives {ref_of(wrong)}; check its sum of w·x, its bias and its tanh")
+            f" the input each received{also}: a neuron gives {_got_of(wrong)}, where the lab's"
+            f" formula gives {_ref_of(wrong)}; check its sum of w·x, its bias and its tanh")
 
 
-def got_of(wrong):
+def _got_of(wrong):
     neuron, x, got = next(iter(wrong.values()))[0]
     return fmt(got) if len(got) != 1 else f"{got[0]:.6g}"
 
 
-def ref_of(wrong):
+def _ref_of(wrong):
     neuron, x, got = next(iter(wrong.values()))[0]
     return f"{_neuron(neuron, x):.6g}"
 
